@@ -1,0 +1,51 @@
+// k3/options.h: the knobs of a data directory, each with its default, and the log sink.
+// Thread-safety: Options is a plain value read once by Db::Open; the log sink it carries is
+// called from any k3 thread and must be thread-safe.
+#ifndef K3_OPTIONS_H_
+#define K3_OPTIONS_H_
+
+#include <cstdint>
+#include <functional>
+#include <string_view>
+
+#include "k3/export.h"
+
+namespace k3 {
+
+enum class LogLevel : int { kDebug = 0, kInfo = 1, kWarning = 2, kError = 3 };
+
+// Receives every message k3 logs at or above Options::log_level. k3 never prints by itself.
+using LogSink = std::function<void(LogLevel level, std::string_view message)>;
+
+// The default sink: writes "k3 <LEVEL>: message" lines to stderr.
+K3_EXPORT void LogToStderr(LogLevel level, std::string_view message);
+
+struct Options {
+  // Durability of acknowledged writes.
+  //   false (default): every write is in the write-ahead log before it is acknowledged, so it
+  //     survives a crash of the process; a power loss or kernel crash may lose the last writes.
+  //   true: the write-ahead log is fsync'ed before acknowledging, so writes survive power loss
+  //     too, at the cost of one fsync per write.
+  bool sync_writes = false;
+
+  // Memory budget for RocksDB's block cache (shared by all column families), in bytes.
+  // Default 64 MiB. Memtables add up to about write_buffer_bytes per active column family.
+  uint64_t block_cache_bytes = 64ull << 20;
+
+  // Size of one memtable before it is flushed, in bytes. Default 32 MiB.
+  uint64_t write_buffer_bytes = 32ull << 20;
+
+  // Background worker threads (ingest jobs and maintenance). 0 (default) = number of cores.
+  int worker_threads = 0;
+
+  // Create the data directory when it does not exist. Default true.
+  bool create_if_missing = true;
+
+  // Where log messages go and from which level. Default: warnings and errors to stderr.
+  LogSink log_sink = LogToStderr;
+  LogLevel log_level = LogLevel::kWarning;
+};
+
+}  // namespace k3
+
+#endif  // K3_OPTIONS_H_
