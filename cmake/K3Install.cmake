@@ -19,5 +19,6 @@ write_basic_package_version_file(${CMAKE_CURRENT_BINARY_DIR}/k3ConfigVersion.cma
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/k3Config.cmake
   ${CMAKE_CURRENT_BINARY_DIR}/k3ConfigVersion.cmake DESTINATION ${K3_CMAKE_DIR})
 
+file(RELATIVE_PATH K3_PC_RELATIVE_PREFIX "/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/")
 configure_file(cmake/k3.pc.in ${CMAKE_CURRENT_BINARY_DIR}/k3.pc @ONLY)
 install(FILES ${CMAKE_CURRENT_BINARY_DIR}/k3.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)

@@ -6,7 +6,7 @@
 #if defined(K3_STATIC_DEFINE)
 #define K3_EXPORT
 #elif defined(K3_BUILDING_LIBRARY)
-#define K3_EXPORT __attribute__((visibility("default")))
+#define K3_EXPORT [[gnu::visibility("default")]]
 #else
 #define K3_EXPORT
 #endif

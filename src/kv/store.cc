@@ -252,6 +252,11 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir_in, const Opti
     }
   }
 
+  const std::string store_path = (dir / kStoreDir).string();
+  if (!fresh && !fs::exists(dir / kStoreDir / "CURRENT")) {
+    return DataLoss("data directory " + dir.string() + " has lost its store (" + store_path +
+                    " is missing or incomplete)");
+  }
   rocksdb::Options rocks;
   ConfigureRocksOptions(options, &rocks);
   rocks.create_if_missing = fresh;
@@ -260,15 +265,8 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir_in, const Opti
     cfs.emplace_back(name, rocksdb::ColumnFamilyOptions(rocks));
   }
   rocksdb::DB* raw = nullptr;
-  const std::string store_path = (dir / kStoreDir).string();
   rocksdb::Status s = rocksdb::DB::Open(rocks, store_path, cfs, &state.handles, &raw);
-  if (!s.ok()) {
-    if (!fresh && s.IsInvalidArgument() && !fs::exists(dir / kStoreDir)) {
-      return DataLoss("data directory " + dir.string() + " has lost its store (" + store_path +
-                      " is missing)");
-    }
-    return FromRocks(&s, "opening " + store_path);
-  }
+  if (!s.ok()) return FromRocks(&s, "opening " + store_path);
   state.db.reset(raw);
   state.write_options.sync = options.sync_writes;
 

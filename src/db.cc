@@ -1,0 +1,67 @@
+// Db: opens the store and wires the services together.
+#include "k3/db.h"
+
+#include "events/event_log_impl.h"
+#include "kv/store.h"
+#include "sources/source_impl.h"
+#include "storage/storage_impl.h"
+#include "wire/rpc.h"
+
+namespace k3 {
+
+class Db::Impl {
+ public:
+  std::string path;
+  std::unique_ptr<kv::Store> store;
+  std::unique_ptr<EventLog::Impl> events_impl;
+  std::unique_ptr<SourceService::Impl> sources_impl;
+  std::unique_ptr<StorageService::Impl> storage_impl;
+  std::unique_ptr<EventLog> events;
+  std::unique_ptr<SourceService> sources;
+  std::unique_ptr<StorageService> storage;
+
+  // Services go before the store they use.
+  ~Impl() {
+    storage.reset();
+    sources.reset();
+    events.reset();
+    storage_impl.reset();
+    sources_impl.reset();
+    events_impl.reset();
+    store.reset();
+  }
+};
+
+Result<Db> Db::open(std::string_view path, Options options) {
+  auto impl = std::make_unique<Impl>();
+  impl->path = std::string(path);
+  util::Logger logger(options.log_sink, options.log_level);
+  K3_ASSIGN_OR_RETURN(impl->store, kv::Store::Open(impl->path, options, logger));
+  K3_ASSIGN_OR_RETURN(impl->events_impl, EventLog::Impl::Open(impl->store.get()));
+  impl->sources_impl = std::make_unique<SourceService::Impl>(impl->store.get());
+  impl->storage_impl = std::make_unique<StorageService::Impl>(
+      impl->store.get(), impl->events_impl.get(), impl->sources_impl.get());
+  K3_RETURN_IF_ERROR(impl->storage_impl->Recover());
+  impl->events = std::make_unique<EventLog>(impl->events_impl.get());
+  impl->sources = std::make_unique<SourceService>(impl->sources_impl.get());
+  impl->storage = std::make_unique<StorageService>(impl->storage_impl.get());
+  return Db(std::move(impl));
+}
+
+Db::Db(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Db::Db(Db&&) noexcept = default;
+Db& Db::operator=(Db&&) noexcept = default;
+Db::~Db() = default;
+
+StorageService& Db::storage() { return *impl_->storage; }
+SourceService& Db::sources() { return *impl_->sources; }
+EventLog& Db::events() { return *impl_->events; }
+const std::string& Db::path() const { return impl_->path; }
+
+Result<std::string> Db::call(std::string_view method, std::string_view request_json) {
+  return wire::Dispatch(*this, method, request_json);
+}
+
+std::vector<std::string> Db::methods() { return wire::MethodNames(); }
+
+}  // namespace k3
