@@ -4,9 +4,10 @@
 //   db.storage().create_bucket({.name = "kb-prod"});
 //
 // A data directory is opened by at most one Db at a time, in any process (a lock file
-// enforces it). Db is movable, not copyable; destroying it closes the directory after
-// in-flight calls finish. Thread-safety: every method of Db and of its services may be
-// called from any thread, concurrently.
+// enforces it). Db is movable, not copyable; destroying it closes the directory and releases
+// the lock. Thread-safety: every method of Db and of its services may be called from any
+// thread, concurrently; the host must not destroy (or move from) a Db while calls on it are
+// still running.
 #ifndef K3_DB_H_
 #define K3_DB_H_
 

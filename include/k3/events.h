@@ -23,7 +23,7 @@ struct Event {
   std::string type;  // kEventObjectCreated or kEventObjectDeleted
   std::string bucket;
   std::string key;
-  std::string etag;          // of the written object; of the deleted one for deletes
+  std::string etag;  // of the written object; of the deleted one for deletes
   uint64_t size = 0;
   std::string content_type;
   TimestampMs time = 0;

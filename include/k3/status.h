@@ -55,7 +55,9 @@ class [[nodiscard]] K3_EXPORT Status {
 };
 
 // Shorthands for building errors: k3::NotFound("bucket \"x\" does not exist").
-inline Status InvalidArgument(std::string m) { return {StatusCode::kInvalidArgument, std::move(m)}; }
+inline Status InvalidArgument(std::string m) {
+  return {StatusCode::kInvalidArgument, std::move(m)};
+}
 inline Status NotFound(std::string m) { return {StatusCode::kNotFound, std::move(m)}; }
 inline Status AlreadyExists(std::string m) { return {StatusCode::kAlreadyExists, std::move(m)}; }
 inline Status FailedPrecondition(std::string m) {
@@ -76,7 +78,7 @@ inline Status Cancelled(std::string m) { return {StatusCode::kCancelled, std::mo
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : data_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : data_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : data_(std::move(status)) {  // NOLINT: implicit by design
     if (std::get<Status>(data_).ok()) data_ = Status(StatusCode::kInternal, "OK used as error");
   }
@@ -114,9 +116,9 @@ void Result<T>::AbortOnBadAccess(const Status& s) {
 }  // namespace k3
 
 // Returns early from the calling function when `expr` (a Status) is not OK.
-#define K3_RETURN_IF_ERROR(expr)            \
-  do {                                      \
-    ::k3::Status k3_status_ = (expr);       \
+#define K3_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    ::k3::Status k3_status_ = (expr);        \
     if (!k3_status_.ok()) return k3_status_; \
   } while (0)
 

@@ -35,9 +35,9 @@ struct Bucket {
   std::string name;
   std::string description;
   BucketStatus status = BucketStatus::kActive;
-  std::string internal_source_id;      // the bucket's SOURCE_PROVIDER_INTERNAL_S3 source
-  uint64_t storage_used_bytes = 0;     // sum of the sizes of the bucket's objects
-  uint64_t storage_quota_bytes = 0;    // 0 = unlimited
+  std::string internal_source_id;    // the bucket's SOURCE_PROVIDER_INTERNAL_S3 source
+  uint64_t storage_used_bytes = 0;   // sum of the sizes of the bucket's objects
+  uint64_t storage_quota_bytes = 0;  // 0 = unlimited
   uint64_t object_count = 0;
   uint64_t source_count = 0;
   uint64_t rule_count = 0;
@@ -87,9 +87,9 @@ struct ObjectInfo {
   std::string etag;  // MD5 hex of the bytes; "md5(part md5s)-N" for multipart objects
   std::string content_type;
   std::map<std::string, std::string> metadata;  // user metadata
-  TimestampMs created_at = 0;   // first creation of this key (kept across overwrites)
-  TimestampMs updated_at = 0;   // last write (S3's Last-Modified)
-  uint32_t parts_count = 0;     // number of parts of a multipart object, else 0
+  TimestampMs created_at = 0;  // first creation of this key (kept across overwrites)
+  TimestampMs updated_at = 0;  // last write (S3's Last-Modified)
+  uint32_t parts_count = 0;    // number of parts of a multipart object, else 0
 };
 
 // Supplies an object's bytes: fills up to `capacity` bytes of `buffer` and returns how many,
@@ -124,19 +124,19 @@ struct GetObjectOptions {
   // Read only these bytes. A range that starts at or past the end is OUT_OF_RANGE
   // (HTTP 416); a last byte past the end is clamped.
   std::optional<ByteRange> range;
-  std::optional<std::string> if_match;        // FAILED_PRECONDITION if the ETag differs
-  std::optional<std::string> if_none_match;   // not_modified if the ETag matches (or "*")
+  std::optional<std::string> if_match;             // FAILED_PRECONDITION if the ETag differs
+  std::optional<std::string> if_none_match;        // not_modified if the ETag matches (or "*")
   std::optional<TimestampMs> if_modified_since;    // not_modified unless updated after it
   std::optional<TimestampMs> if_unmodified_since;  // FAILED_PRECONDITION if updated after it
 };
 
 struct GetObjectResult {
   ObjectInfo info;
-  std::string body;          // empty for the streaming form and when not_modified
-  bool not_modified = false; // a conditional GET whose condition says "not modified" (304)
-  bool partial = false;      // a range was served (206): bytes range_first..range_last
+  std::string body;           // empty for the streaming form and when not_modified
+  bool not_modified = false;  // a conditional GET whose condition says "not modified" (304)
+  bool partial = false;       // a range was served (206): bytes range_first..range_last
   uint64_t range_first = 0;
-  uint64_t range_last = 0;   // inclusive; meaningless for an empty object
+  uint64_t range_last = 0;  // inclusive; meaningless for an empty object
 };
 
 struct DeleteObjectResult {
@@ -152,9 +152,9 @@ struct CopyObjectRequest {
   std::string bucket;
   std::string key;
   MetadataDirective metadata_directive = MetadataDirective::kCopy;
-  std::string content_type;  // used with kReplace
+  std::string content_type;                     // used with kReplace
   std::map<std::string, std::string> metadata;  // used with kReplace
-  std::optional<std::string> source_if_match;  // FAILED_PRECONDITION if the source ETag differs
+  std::optional<std::string> source_if_match;   // FAILED_PRECONDITION if the source ETag differs
 };
 
 struct ListObjectsRequest {
@@ -234,9 +234,9 @@ struct PresignRequest {
   std::string region = "us-east-1";
   std::string access_key_id;
   std::string secret_access_key;
-  int64_t expires_seconds = 3600;  // 1..86400
+  int64_t expires_seconds = 3600;     // 1..86400
   bool virtual_hosted_style = false;  // bucket in the host name instead of the path
-  TimestampMs now = 0;               // signing time; 0 = the clock's now
+  TimestampMs now = 0;                // signing time; 0 = the clock's now
 };
 
 struct PresignedUrl {

@@ -60,8 +60,7 @@ const char* CfName(Cf cf) { return kCfNames[static_cast<int>(cf)]; }
 
 // ---- Batch ----
 
-Batch::Batch(const Store* store)
-    : batch_(std::make_unique<rocksdb::WriteBatch>()), store_(store) {}
+Batch::Batch(const Store* store) : batch_(std::make_unique<rocksdb::WriteBatch>()), store_(store) {}
 Batch::~Batch() = default;
 
 void Batch::Put(Cf cf, std::string_view key, std::string_view value) {
@@ -280,9 +279,8 @@ Result<std::unique_ptr<Store>> Store::Open(const std::string& dir_in, const Opti
     if (!s.ok()) return FromRocks(&s, "initializing " + store_path);
     K3_RETURN_IF_ERROR(WriteMarker(dir));
   } else if (!stored || *stored != std::to_string(kDataFormatVersion)) {
-    return FailedPrecondition("data directory " + dir.string() +
-                              ": its store's format version (" + stored.value_or("none") +
-                              ") does not match K3DATA");
+    return FailedPrecondition("data directory " + dir.string() + ": its store's format version (" +
+                              stored.value_or("none") + ") does not match K3DATA");
   }
   return store;
 }
@@ -293,9 +291,7 @@ rocksdb::ColumnFamilyHandle* Store::handle(Cf cf) const {
   return state_->handles[static_cast<int>(cf)];
 }
 
-std::unique_ptr<Batch> Store::NewBatch() const {
-  return std::unique_ptr<Batch>(new Batch(this));
-}
+std::unique_ptr<Batch> Store::NewBatch() const { return std::unique_ptr<Batch>(new Batch(this)); }
 
 Status Store::Write(Batch& batch) {
   rocksdb::Status s = state_->db->Write(state_->write_options, batch.batch_.get());
@@ -330,8 +326,7 @@ std::unique_ptr<Iterator> Store::NewIterator(Cf cf, std::string upper_bound,
 }
 
 std::unique_ptr<Snapshot> Store::NewSnapshot() const {
-  return std::unique_ptr<Snapshot>(
-      new Snapshot(state_->db.get(), state_->db->GetSnapshot()));
+  return std::unique_ptr<Snapshot>(new Snapshot(state_->db.get(), state_->db->GetSnapshot()));
 }
 
 }  // namespace k3::kv

@@ -33,13 +33,13 @@ namespace k3::kv {
 
 // The column families. Each service owns the families it writes; see docs/architecture.md.
 enum class Cf : int {
-  kMeta = 0,     // format version, per-directory settings, pending-blob markers
-  kBuckets,      // bucket name -> bucket record; "s/<name>" -> bucket counters
-  kObjects,      // bucket \0 key -> object record
-  kChunks,       // blob id (16 bytes) + chunk index (4 bytes, BE) -> bytes
-  kUploads,      // multipart uploads and their parts
-  kEvents,       // offset (8 bytes, BE) -> event record
-  kRecords,      // other services' domain records, by "<kind>/<scope>/<id>"
+  kMeta = 0,  // format version, per-directory settings, pending-blob markers
+  kBuckets,   // bucket name -> bucket record; "s/<name>" -> bucket counters
+  kObjects,   // bucket \0 key -> object record
+  kChunks,    // blob id (16 bytes) + chunk index (4 bytes, BE) -> bytes
+  kUploads,   // multipart uploads and their parts
+  kEvents,    // offset (8 bytes, BE) -> event record
+  kRecords,   // other services' domain records, by "<kind>/<scope>/<id>"
   kCount,
 };
 

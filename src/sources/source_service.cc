@@ -49,10 +49,9 @@ bool Decode(std::string_view in, Source* s) {
   kv::Decoder d(in);
   uint64_t provider, status;
   bool ok = d.GetString(&s->source_id) && d.GetString(&s->bucket) && d.GetVarint(&provider) &&
-            d.GetString(&s->name) && d.GetString(&s->description) &&
-            d.GetString(&s->root_path) && d.GetString(&s->provider_account) &&
-            d.GetSigned(&s->sync_interval_seconds) && d.GetBool(&s->enabled) &&
-            d.GetVarint(&status) && d.GetVarint(&s->total_objects) &&
+            d.GetString(&s->name) && d.GetString(&s->description) && d.GetString(&s->root_path) &&
+            d.GetString(&s->provider_account) && d.GetSigned(&s->sync_interval_seconds) &&
+            d.GetBool(&s->enabled) && d.GetVarint(&status) && d.GetVarint(&s->total_objects) &&
             d.GetVarint(&s->indexed_objects) && d.GetVarint(&s->total_bytes) &&
             d.GetSigned(&s->created_at) && d.GetSigned(&s->updated_at) &&
             d.GetSigned(&s->last_sync_at) && d.GetSigned(&s->last_success_at);
@@ -90,8 +89,7 @@ Result<uint64_t> SourceService::Impl::CountSources(std::string_view bucket) cons
   return n;
 }
 
-Result<Source> SourceService::Impl::Get(std::string_view bucket,
-                                        std::string_view source_id) const {
+Result<Source> SourceService::Impl::Get(std::string_view bucket, std::string_view source_id) const {
   K3_ASSIGN_OR_RETURN(auto value,
                       store_->Get(kv::Cf::kRecords, ScopePrefix(bucket) + std::string(source_id)));
   if (!value) {
@@ -118,7 +116,8 @@ Result<ListSourcesResponse> SourceService::Impl::List(const ListSourcesRequest& 
     if (!after.empty() && id <= after) continue;
     if (static_cast<int>(out.sources.size()) == page_size) {
       if (out.pagination.next_page_token.empty()) {
-        out.pagination.next_page_token = util::EncodePageToken(listing, out.sources.back().source_id);
+        out.pagination.next_page_token =
+            util::EncodePageToken(listing, out.sources.back().source_id);
       }
       continue;
     }

@@ -42,7 +42,8 @@ Result<Bucket> StorageService::Impl::CreateBucket(const CreateBucketRequest& req
     return InvalidArgument("bucket description is longer than 4096 bytes");
   }
   std::lock_guard lock(commit_mu_);
-  K3_ASSIGN_OR_RETURN(auto existing, store_->Get(kv::Cf::kBuckets, storage::BucketKey(request.name)));
+  K3_ASSIGN_OR_RETURN(auto existing,
+                      store_->Get(kv::Cf::kBuckets, storage::BucketKey(request.name)));
   if (existing) return AlreadyExists("bucket \"" + request.name + "\" already exists");
   BucketRecord record;
   record.name = request.name;

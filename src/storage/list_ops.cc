@@ -63,8 +63,8 @@ Result<ListObjectsResponse> StorageService::Impl::List(const ListObjectsRequest&
   ListObjectsResponse out;
   Position last;
   int count = 0;
-  auto it = store_->NewIterator(kv::Cf::kObjects, storage::ObjectEnd(request.bucket),
-                                snapshot.get());
+  auto it =
+      store_->NewIterator(kv::Cf::kObjects, storage::ObjectEnd(request.bucket), snapshot.get());
   it->Seek(base + seek_key);
   while (it->Valid()) {
     std::string_view key = it->key().substr(base.size());

@@ -28,8 +28,7 @@ std::string PartEnd(std::string_view upload_id) {
 
 }  // namespace
 
-Result<UploadRecord> StorageService::Impl::LoadUpload(std::string_view bucket,
-                                                      std::string_view key,
+Result<UploadRecord> StorageService::Impl::LoadUpload(std::string_view bucket, std::string_view key,
                                                       std::string_view upload_id) const {
   K3_ASSIGN_OR_RETURN(auto value, store_->Get(kv::Cf::kUploads, storage::UploadKey(upload_id)));
   UploadRecord record;
@@ -53,8 +52,8 @@ Result<MultipartUpload> StorageService::Impl::CreateUpload(std::string_view buck
   UploadRecord record;
   record.bucket = std::string(bucket);
   record.key = std::string(key);
-  record.content_type =
-      options.content_type.empty() ? std::string(storage::kDefaultContentType) : options.content_type;
+  record.content_type = options.content_type.empty() ? std::string(storage::kDefaultContentType)
+                                                     : options.content_type;
   record.metadata = options.metadata;
   record.initiated_at = util::NowMs();
   const std::string upload_id = util::NewId("mpu");
@@ -64,13 +63,12 @@ Result<MultipartUpload> StorageService::Impl::CreateUpload(std::string_view buck
   batch->Put(kv::Cf::kUploads, storage::UploadKey(upload_id), storage::EncodeUpload(record));
   batch->Put(kv::Cf::kUploads, storage::UploadIndexKey(bucket, key, upload_id), "");
   K3_RETURN_IF_ERROR(store_->Write(*batch));
-  return MultipartUpload{upload_id,          record.bucket,   record.key,
+  return MultipartUpload{upload_id,           record.bucket,   record.key,
                          record.content_type, record.metadata, record.initiated_at};
 }
 
 Result<PartInfo> StorageService::Impl::UploadPart(std::string_view bucket, std::string_view key,
-                                                  std::string_view upload_id,
-                                                  uint32_t part_number,
+                                                  std::string_view upload_id, uint32_t part_number,
                                                   const ObjectReader& reader) {
   if (part_number < 1 || part_number > kMaxPartNumber) {
     return InvalidArgument("part number must be 1 to 10000 (got " + std::to_string(part_number) +
@@ -80,9 +78,9 @@ Result<PartInfo> StorageService::Impl::UploadPart(std::string_view bucket, std::
   K3_RETURN_IF_ERROR(storage::ValidateObjectKey(key));
   K3_RETURN_IF_ERROR(LoadBucket(bucket).status());
   K3_RETURN_IF_ERROR(LoadUpload(bucket, key, upload_id).status());
-  K3_ASSIGN_OR_RETURN(storage::WrittenBlob blob,
-                      blobs_.WriteStream(reader, kMaxPartSize,
-                                         InvalidArgument("a part may hold at most 5 GiB")));
+  K3_ASSIGN_OR_RETURN(
+      storage::WrittenBlob blob,
+      blobs_.WriteStream(reader, kMaxPartSize, InvalidArgument("a part may hold at most 5 GiB")));
   PartRecord part;
   part.segment = blob.segment;
   part.etag = util::HexEncode(blob.md5);
@@ -101,7 +99,8 @@ Result<PartInfo> StorageService::Impl::UploadPart(std::string_view bucket, std::
   }();
   if (!committed.ok()) {
     Status discard = blobs_.Discard(blob.segment);
-    if (!discard.ok()) store_->logger().Warn("could not remove a refused part: " + discard.ToString());
+    if (!discard.ok())
+      store_->logger().Warn("could not remove a refused part: " + discard.ToString());
     return committed;
   }
   return PartInfo{part_number, part.segment.size, part.etag, part.last_modified};
@@ -109,8 +108,8 @@ Result<PartInfo> StorageService::Impl::UploadPart(std::string_view bucket, std::
 
 Result<ListPartsResponse> StorageService::Impl::ListParts(std::string_view bucket,
                                                           std::string_view key,
-                                                          std::string_view upload_id,
-                                                          int max_parts, uint32_t marker) {
+                                                          std::string_view upload_id, int max_parts,
+                                                          uint32_t marker) {
   if (max_parts < 0) return InvalidArgument("max_parts must not be negative");
   const int limit = max_parts == 0 ? kMaxListed : std::min(max_parts, kMaxListed);
   auto snapshot = store_->NewSnapshot();
@@ -162,8 +161,8 @@ Result<ListMultipartUploadsResponse> StorageService::Impl::ListUploads(
     }
     const size_t nul = rest.rfind('\0');
     std::string_view key = rest.substr(0, nul), upload_id = rest.substr(nul + 1);
-    K3_ASSIGN_OR_RETURN(auto value,
-                        store_->Get(kv::Cf::kUploads, storage::UploadKey(upload_id), snapshot.get()));
+    K3_ASSIGN_OR_RETURN(
+        auto value, store_->Get(kv::Cf::kUploads, storage::UploadKey(upload_id), snapshot.get()));
     UploadRecord record;
     if (!value || !storage::DecodeUpload(*value, &record)) {
       return DataLoss("multipart upload index names a missing upload");
@@ -207,9 +206,10 @@ Result<ObjectInfo> StorageService::Impl::CompleteUpload(std::string_view bucket,
     const CompletedPart& want = parts[i];
     const std::string name = "part " + std::to_string(want.part_number);
     if (i > 0 && want.part_number <= parts[i - 1].part_number) {
-      return InvalidArgument("parts must be listed in ascending order of part number without "
-                             "repeats (" + name + " follows part " +
-                             std::to_string(parts[i - 1].part_number) + ")");
+      return InvalidArgument(
+          "parts must be listed in ascending order of part number without "
+          "repeats (" +
+          name + " follows part " + std::to_string(parts[i - 1].part_number) + ")");
     }
     const PartRecord* part = find(want.part_number);
     if (part == nullptr) return InvalidArgument(name + " was not uploaded");

@@ -22,8 +22,8 @@ struct ResolvedRange {
 
 Result<ResolvedRange> Resolve(const std::optional<ByteRange>& range, uint64_t size) {
   if (!range) return ResolvedRange{0, size, false};
-  const std::string unsatisfiable = " is not satisfiable for an object of " +
-                                    std::to_string(size) + " bytes";
+  const std::string unsatisfiable =
+      " is not satisfiable for an object of " + std::to_string(size) + " bytes";
   if (range->suffix_length) {
     if (*range->suffix_length == 0 || size == 0) {
       return OutOfRange("range bytes=-" + std::to_string(*range->suffix_length) + unsatisfiable);
@@ -107,8 +107,8 @@ Result<ObjectInfo> StorageService::Impl::PutBytes(std::string_view bucket, std::
   ObjectRecord record;
   record.size = bytes.size();
   record.etag = util::HexEncode(blob.md5);
-  record.content_type =
-      options.content_type.empty() ? std::string(storage::kDefaultContentType) : options.content_type;
+  record.content_type = options.content_type.empty() ? std::string(storage::kDefaultContentType)
+                                                     : options.content_type;
   record.metadata = options.metadata;
   if (blob.segment.size > 0) record.segments.push_back(blob.segment);
   std::lock_guard lock(commit_mu_);
@@ -136,14 +136,14 @@ Result<ObjectInfo> StorageService::Impl::PutStream(std::string_view bucket, std:
       headroom < storage::kMaxObjectSize
           ? ResourceExhausted("bucket \"" + std::string(bucket) + "\" quota would be exceeded")
           : InvalidArgument("object is larger than 5 TiB");
-  K3_ASSIGN_OR_RETURN(storage::WrittenBlob blob,
-                      blobs_.WriteStream(reader, std::min(headroom, storage::kMaxObjectSize),
-                                         over_limit));
+  K3_ASSIGN_OR_RETURN(
+      storage::WrittenBlob blob,
+      blobs_.WriteStream(reader, std::min(headroom, storage::kMaxObjectSize), over_limit));
   ObjectRecord record;
   record.size = blob.segment.size;
   record.etag = util::HexEncode(blob.md5);
-  record.content_type =
-      options.content_type.empty() ? std::string(storage::kDefaultContentType) : options.content_type;
+  record.content_type = options.content_type.empty() ? std::string(storage::kDefaultContentType)
+                                                     : options.content_type;
   record.metadata = options.metadata;
   auto batch = store_->NewBatch();
   blobs_.AddClearPending(*batch, blob.segment);
@@ -158,7 +158,8 @@ Result<ObjectInfo> StorageService::Impl::PutStream(std::string_view bucket, std:
   }();
   if (!info.ok()) {
     Status discard = blobs_.Discard(blob.segment);
-    if (!discard.ok()) store_->logger().Warn("could not remove a refused blob: " + discard.ToString());
+    if (!discard.ok())
+      store_->logger().Warn("could not remove a refused blob: " + discard.ToString());
   }
   return info;
 }
@@ -256,7 +257,8 @@ Result<ObjectInfo> StorageService::Impl::Copy(const CopyObjectRequest& request) 
                     " does not exist");
   }
   if (request.source_if_match && storage::UnquoteEtag(*request.source_if_match) != source->etag) {
-    return FailedPrecondition("copy source has ETag " + source->etag + " (x-amz-copy-source-if-match)");
+    return FailedPrecondition("copy source has ETag " + source->etag +
+                              " (x-amz-copy-source-if-match)");
   }
   PutObjectOptions options;
   if (request.metadata_directive == MetadataDirective::kReplace) {
@@ -271,12 +273,12 @@ Result<ObjectInfo> StorageService::Impl::Copy(const CopyObjectRequest& request) 
   ObjectReader reader = [&](char* buf, size_t cap) -> Result<size_t> {
     const uint64_t n = std::min<uint64_t>(cap, source->size - offset);
     size_t filled = 0;
-    K3_RETURN_IF_ERROR(blobs_.Read(source->segments, offset, n, snapshot.get(),
-                                   [&](std::string_view bytes) {
-                                     std::copy(bytes.begin(), bytes.end(), buf + filled);
-                                     filled += bytes.size();
-                                     return Status();
-                                   }));
+    K3_RETURN_IF_ERROR(
+        blobs_.Read(source->segments, offset, n, snapshot.get(), [&](std::string_view bytes) {
+          std::copy(bytes.begin(), bytes.end(), buf + filled);
+          filled += bytes.size();
+          return Status();
+        }));
     offset += n;
     return static_cast<size_t>(n);
   };

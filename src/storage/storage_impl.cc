@@ -25,7 +25,8 @@ Status StorageService::Impl::Recover() {
 Result<BucketRecord> StorageService::Impl::LoadBucket(std::string_view name,
                                                       const kv::Snapshot* snapshot) const {
   K3_RETURN_IF_ERROR(storage::ValidateBucketName(name));
-  K3_ASSIGN_OR_RETURN(auto value, store_->Get(kv::Cf::kBuckets, storage::BucketKey(name), snapshot));
+  K3_ASSIGN_OR_RETURN(auto value,
+                      store_->Get(kv::Cf::kBuckets, storage::BucketKey(name), snapshot));
   if (!value) return NotFound("bucket \"" + std::string(name) + "\" does not exist");
   BucketRecord record;
   if (!storage::DecodeBucket(*value, &record)) {
@@ -94,13 +95,12 @@ Event StorageService::Impl::AddObjectDeletion(kv::Batch& batch, std::string_view
 Result<ObjectInfo> StorageService::Impl::CommitObjectLocked(std::string_view bucket,
                                                             std::string_view key,
                                                             const PutObjectOptions& options,
-                                                            ObjectRecord record,
-                                                            kv::Batch& batch) {
+                                                            ObjectRecord record, kv::Batch& batch) {
   K3_ASSIGN_OR_RETURN(BucketRecord bucket_record, LoadBucket(bucket));
   K3_ASSIGN_OR_RETURN(BucketStats stats, LoadStats(bucket));
   K3_ASSIGN_OR_RETURN(std::optional<ObjectRecord> old, LoadObject(bucket, key));
-  const std::string where = "object \"" + std::string(key) + "\" in bucket \"" +
-                            std::string(bucket) + "\"";
+  const std::string where =
+      "object \"" + std::string(key) + "\" in bucket \"" + std::string(bucket) + "\"";
   if (options.if_none_match && old) {
     return FailedPrecondition(where + " already exists (If-None-Match: *)");
   }

@@ -46,8 +46,8 @@ class StorageService::Impl {
   Result<PresignedUrl> Presign(const PresignRequest& request);
 
   // Objects (object_ops.cc).
-  Result<ObjectInfo> PutBytes(std::string_view bucket, std::string_view key,
-                              std::string_view bytes, const PutObjectOptions& options);
+  Result<ObjectInfo> PutBytes(std::string_view bucket, std::string_view key, std::string_view bytes,
+                              const PutObjectOptions& options);
   Result<ObjectInfo> PutStream(std::string_view bucket, std::string_view key,
                                const ObjectReader& reader, const PutObjectOptions& options);
   Result<GetObjectResult> Get(std::string_view bucket, std::string_view key,
@@ -68,11 +68,9 @@ class StorageService::Impl {
                               std::string_view upload_id, uint32_t part_number,
                               const ObjectReader& reader);
   Result<ListPartsResponse> ListParts(std::string_view bucket, std::string_view key,
-                                      std::string_view upload_id, int max_parts,
-                                      uint32_t marker);
-  Result<ListMultipartUploadsResponse> ListUploads(std::string_view bucket,
-                                                   std::string_view prefix, int max_uploads,
-                                                   std::string_view page_token);
+                                      std::string_view upload_id, int max_parts, uint32_t marker);
+  Result<ListMultipartUploadsResponse> ListUploads(std::string_view bucket, std::string_view prefix,
+                                                   int max_uploads, std::string_view page_token);
   Result<ObjectInfo> CompleteUpload(std::string_view bucket, std::string_view key,
                                     std::string_view upload_id,
                                     const std::vector<CompletedPart>& parts);
@@ -84,8 +82,7 @@ class StorageService::Impl {
                                            const kv::Snapshot* snapshot = nullptr) const;
   Result<storage::BucketStats> LoadStats(std::string_view name) const;
   Result<std::optional<storage::ObjectRecord>> LoadObject(
-      std::string_view bucket, std::string_view key,
-      const kv::Snapshot* snapshot = nullptr) const;
+      std::string_view bucket, std::string_view key, const kv::Snapshot* snapshot = nullptr) const;
   Result<Bucket> ToBucket(const storage::BucketRecord& record, const storage::BucketStats& stats);
 
   // The commit of a new object version; requires commit_mu_. Checks the bucket still exists,

@@ -13,7 +13,9 @@ Result<ListBucketsResponse> StorageService::list_buckets(const ListBucketsReques
 Result<Bucket> StorageService::update_bucket(const UpdateBucketRequest& r) {
   return impl_->UpdateBucket(r);
 }
-Status StorageService::delete_bucket(const DeleteBucketRequest& r) { return impl_->DeleteBucket(r); }
+Status StorageService::delete_bucket(const DeleteBucketRequest& r) {
+  return impl_->DeleteBucket(r);
+}
 
 Result<ObjectInfo> StorageService::put_object(std::string_view bucket, std::string_view key,
                                               std::string_view bytes,
@@ -46,7 +48,9 @@ Result<std::vector<DeleteObjectResult>> StorageService::delete_objects(
     std::string_view bucket, const std::vector<std::string>& keys) {
   return impl_->DeleteMany(bucket, keys);
 }
-Result<ObjectInfo> StorageService::copy_object(const CopyObjectRequest& r) { return impl_->Copy(r); }
+Result<ObjectInfo> StorageService::copy_object(const CopyObjectRequest& r) {
+  return impl_->Copy(r);
+}
 Result<ListObjectsResponse> StorageService::list_objects(const ListObjectsRequest& r) {
   return impl_->List(r);
 }

@@ -153,9 +153,7 @@ bool Decode(std::string_view text, const char* alphabet, bool padded, std::strin
 }  // namespace
 
 std::string Base64Encode(std::string_view bytes) { return Encode(bytes, kStd, true); }
-bool Base64Decode(std::string_view text, std::string* out) {
-  return Decode(text, kStd, true, out);
-}
+bool Base64Decode(std::string_view text, std::string* out) { return Decode(text, kStd, true, out); }
 std::string Base64UrlEncode(std::string_view bytes) { return Encode(bytes, kUrl, false); }
 bool Base64UrlDecode(std::string_view text, std::string* out) {
   return Decode(text, kUrl, false, out);

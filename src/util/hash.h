@@ -25,8 +25,8 @@ class Md5 {
   std::unique_ptr<State> state_;
 };
 
-std::string Md5Digest(std::string_view bytes);     // 16 raw bytes
-std::string Sha256Digest(std::string_view bytes);  // 32 raw bytes
+std::string Md5Digest(std::string_view bytes);                           // 16 raw bytes
+std::string Sha256Digest(std::string_view bytes);                        // 32 raw bytes
 std::string HmacSha256(std::string_view key, std::string_view message);  // 32 raw bytes
 
 std::string HexEncode(std::string_view bytes);  // lowercase

@@ -24,8 +24,7 @@ Result<std::string> DecodePageToken(std::string_view listing, std::string_view t
   if (token.empty()) return std::string();
   std::string raw;
   if (!Base64UrlDecode(token, &raw) || raw.size() < kCheckBytes ||
-      raw.compare(0, kCheckBytes, Check(listing, std::string_view(raw).substr(kCheckBytes))) !=
-          0) {
+      raw.compare(0, kCheckBytes, Check(listing, std::string_view(raw).substr(kCheckBytes))) != 0) {
     return InvalidArgument("page token is not valid for this listing");
   }
   return raw.substr(kCheckBytes);
