@@ -38,7 +38,10 @@ Result<Db> Db::open(std::string_view path, Options options) {
   util::Logger logger(options.log_sink, options.log_level);
   K3_ASSIGN_OR_RETURN(impl->store, kv::Store::Open(impl->path, options, logger));
   K3_ASSIGN_OR_RETURN(impl->events_impl, EventLog::Impl::Open(impl->store.get()));
-  impl->sources_impl = std::make_unique<SourceService::Impl>(impl->store.get());
+  Impl* raw = impl.get();
+  impl->sources_impl = std::make_unique<SourceService::Impl>(
+      impl->store.get(),
+      [raw](std::string_view bucket) { return raw->storage_impl->CheckBucket(bucket); });
   impl->storage_impl = std::make_unique<StorageService::Impl>(
       impl->store.get(), impl->events_impl.get(), impl->sources_impl.get());
   K3_RETURN_IF_ERROR(impl->storage_impl->Recover());

@@ -4,6 +4,7 @@
 #ifndef K3_SOURCES_SOURCE_IMPL_H_
 #define K3_SOURCES_SOURCE_IMPL_H_
 
+#include <functional>
 #include <string>
 
 #include "k3/sources.h"
@@ -13,7 +14,11 @@ namespace k3 {
 
 class SourceService::Impl {
  public:
-  explicit Impl(kv::Store* store) : store_(store) {}
+  // Answers OK when the bucket exists, NOT_FOUND (or another error) otherwise.
+  using BucketCheck = std::function<Status(std::string_view bucket)>;
+
+  Impl(kv::Store* store, BucketCheck bucket_check)
+      : store_(store), bucket_check_(std::move(bucket_check)) {}
 
   // Adds the bucket's internal source record to `batch`; returns its id.
   std::string AddInternalSource(kv::Batch& batch, std::string_view bucket, TimestampMs now);
@@ -26,6 +31,7 @@ class SourceService::Impl {
 
  private:
   kv::Store* store_;
+  BucketCheck bucket_check_;
 };
 
 }  // namespace k3

@@ -102,6 +102,7 @@ Result<Source> SourceService::Impl::Get(std::string_view bucket, std::string_vie
 }
 
 Result<ListSourcesResponse> SourceService::Impl::List(const ListSourcesRequest& request) const {
+  K3_RETURN_IF_ERROR(bucket_check_(request.bucket));
   K3_ASSIGN_OR_RETURN(int page_size,
                       util::EffectivePageSize(request.page_size, kDefaultPageSize, kMaxPageSize));
   const std::string listing = "sources/" + request.bucket;

@@ -31,6 +31,9 @@ class StorageService::Impl {
   // Removes what a crash left half-written. Called once, at open.
   Status Recover();
 
+  // OK when the bucket exists; NOT_FOUND (or INVALID_ARGUMENT for a bad name) otherwise.
+  Status CheckBucket(std::string_view name) const { return LoadBucket(name).status(); }
+
   // Buckets (bucket_ops.cc).
   Result<Bucket> CreateBucket(const CreateBucketRequest& request);
   Result<Bucket> GetBucket(std::string_view name);

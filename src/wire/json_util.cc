@@ -36,8 +36,8 @@ template <typename T>
 Status ParseIntT(const Json& v, std::string_view path, T* out) {
   static_assert(std::is_integral_v<T>);
   constexpr bool kSigned = std::is_signed_v<T>;
-  const char* type_word = kSigned ? (sizeof(T) == 8 ? "int64" : "int32")
-                                  : (sizeof(T) == 8 ? "uint64" : "uint32");
+  const char* type_word =
+      kSigned ? (sizeof(T) == 8 ? "int64" : "int32") : (sizeof(T) == 8 ? "uint64" : "uint32");
   auto out_of_range = [&] {
     return FieldError(path, std::string("out of range for ") + type_word);
   };
@@ -106,16 +106,14 @@ Status ParseIntT(const Json& v, std::string_view path, T* out) {
     *out = value;
     return Status::Ok();
   }
-  return FieldError(path, "expected an integer (a number or a decimal string), got " +
-                              TypeName(v));
+  return FieldError(path, "expected an integer (a number or a decimal string), got " + TypeName(v));
 }
 
 constexpr std::string_view kCodeNames[] = {
-    "OK",       "CANCELLED",          "UNKNOWN",           "INVALID_ARGUMENT",
-    "DEADLINE_EXCEEDED", "NOT_FOUND", "ALREADY_EXISTS",    "PERMISSION_DENIED",
-    "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION", "ABORTED", "OUT_OF_RANGE",
-    "UNIMPLEMENTED", "INTERNAL",      "UNAVAILABLE",       "DATA_LOSS",
-    "UNAUTHENTICATED"};
+    "OK",        "CANCELLED",      "UNKNOWN",           "INVALID_ARGUMENT",   "DEADLINE_EXCEEDED",
+    "NOT_FOUND", "ALREADY_EXISTS", "PERMISSION_DENIED", "RESOURCE_EXHAUSTED", "FAILED_PRECONDITION",
+    "ABORTED",   "OUT_OF_RANGE",   "UNIMPLEMENTED",     "INTERNAL",           "UNAVAILABLE",
+    "DATA_LOSS", "UNAUTHENTICATED"};
 
 }  // namespace
 
@@ -341,8 +339,7 @@ Json StringMapJson(const std::map<std::string, std::string>& m) {
 }
 
 Json StatusJson(const Status& status) {
-  return Json{{"code", std::string(StatusCodeName(status.code()))},
-              {"message", status.message()}};
+  return Json{{"code", std::string(StatusCodeName(status.code()))}, {"message", status.message()}};
 }
 
 bool StatusCodeFromName(std::string_view name, StatusCode* code) {
@@ -383,7 +380,8 @@ Status ParsePagination(const Json& v, std::string_view path, Pagination* out) {
 
 Result<Fields> Fields::Of(const Json& json, std::string path) {
   if (!json.is_object()) {
-    if (path.empty()) return InvalidArgument("request must be a JSON object, got " + TypeName(json));
+    if (path.empty())
+      return InvalidArgument("request must be a JSON object, got " + TypeName(json));
     return FieldError(path, "expected an object, got " + TypeName(json));
   }
   return Fields(&json, std::move(path));

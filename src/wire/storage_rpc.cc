@@ -192,9 +192,8 @@ Result<Json> ListMultipartUploads(Db& db, const Json& req) {
   K3_RETURN_IF_ERROR(f.Get("prefix", &prefix));
   K3_RETURN_IF_ERROR(f.Get("maxUploads", &max_uploads));
   K3_RETURN_IF_ERROR(f.Get("pageToken", &page_token));
-  K3_ASSIGN_OR_RETURN(
-      ListMultipartUploadsResponse resp,
-      db.storage().list_multipart_uploads(bucket, prefix, max_uploads, page_token));
+  K3_ASSIGN_OR_RETURN(ListMultipartUploadsResponse resp,
+                      db.storage().list_multipart_uploads(bucket, prefix, max_uploads, page_token));
   return ToJson(resp);
 }
 
