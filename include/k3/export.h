@@ -11,4 +11,11 @@
 #define K3_EXPORT
 #endif
 
+// Marks an internal class nested in an exported one (Service::Impl) as not exported.
+#if defined(K3_BUILDING_LIBRARY) && !defined(K3_STATIC_DEFINE)
+#define K3_HIDDEN [[gnu::visibility("hidden")]]
+#else
+#define K3_HIDDEN
+#endif
+
 #endif  // K3_EXPORT_H_

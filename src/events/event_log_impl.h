@@ -13,7 +13,7 @@
 
 namespace k3 {
 
-class EventLog::Impl {
+class K3_HIDDEN EventLog::Impl {
  public:
   // Finds the last offset in the store.
   static Result<std::unique_ptr<Impl>> Open(kv::Store* store);

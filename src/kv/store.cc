@@ -60,7 +60,8 @@ const char* CfName(Cf cf) { return kCfNames[static_cast<int>(cf)]; }
 
 // ---- Batch ----
 
-Batch::Batch(const Store* store) : batch_(std::make_unique<rocksdb::WriteBatch>()), store_(store) {}
+Batch::Batch(const Store* store, size_t reserved_bytes)
+    : batch_(std::make_unique<rocksdb::WriteBatch>(reserved_bytes)), store_(store) {}
 Batch::~Batch() = default;
 
 void Batch::Put(Cf cf, std::string_view key, std::string_view value) {
@@ -142,6 +143,9 @@ void Store::ConfigureRocksOptions(const Options& options, rocksdb::Options* rock
   rocks->info_log_level = rocksdb::WARN_LEVEL;
   rocks->keep_log_file_num = 3;
   rocks->max_manifest_file_size = 64 << 20;
+  // A memtable bloom filter makes lookups of absent keys (new objects) cheap.
+  rocks->memtable_prefix_bloom_size_ratio = 0.02;
+  rocks->memtable_whole_key_filtering = true;
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = rocksdb::NewLRUCache(options.block_cache_bytes);
   table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
@@ -291,7 +295,22 @@ rocksdb::ColumnFamilyHandle* Store::handle(Cf cf) const {
   return state_->handles[static_cast<int>(cf)];
 }
 
-std::unique_ptr<Batch> Store::NewBatch() const { return std::unique_ptr<Batch>(new Batch(this)); }
+std::unique_ptr<Batch> Store::NewBatch(size_t reserved_bytes) const {
+  return std::unique_ptr<Batch>(new Batch(this, reserved_bytes));
+}
+
+Result<bool> Store::Visit(Cf cf, std::string_view key, const Snapshot* snapshot,
+                          const std::function<Status(std::string_view)>& visit) const {
+  rocksdb::ReadOptions ro;
+  if (snapshot) ro.snapshot = snapshot->snap_;
+  rocksdb::PinnableSlice value;
+  rocksdb::Status s =
+      state_->db->Get(ro, handle(cf), rocksdb::Slice(key.data(), key.size()), &value);
+  if (s.IsNotFound()) return false;
+  if (!s.ok()) return FromRocks(&s, "reading from the store");
+  K3_RETURN_IF_ERROR(visit(std::string_view(value.data(), value.size())));
+  return true;
+}
 
 Status Store::Write(Batch& batch) {
   rocksdb::Status s = state_->db->Write(state_->write_options, batch.batch_.get());

@@ -11,6 +11,7 @@
 #ifndef K3_KV_STORE_H_
 #define K3_KV_STORE_H_
 
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -62,7 +63,7 @@ class Batch {
 
  private:
   friend class Store;
-  explicit Batch(const class Store* store);
+  Batch(const class Store* store, size_t reserved_bytes);
   std::unique_ptr<rocksdb::WriteBatch> batch_;
   const class Store* store_;
 };
@@ -111,12 +112,17 @@ class Store {
                                              util::Logger logger);
   ~Store();
 
-  std::unique_ptr<Batch> NewBatch() const;
+  // reserved_bytes: expected size of the batch's data, to avoid regrowing large batches.
+  std::unique_ptr<Batch> NewBatch(size_t reserved_bytes = 0) const;
   // Applies the batch atomically with the directory's durability (Options::sync_writes).
   Status Write(Batch& batch);
   // nullopt when the key is absent.
   Result<std::optional<std::string>> Get(Cf cf, std::string_view key,
                                          const Snapshot* snapshot = nullptr) const;
+  // Point lookup that hands the value to `visit` without copying it; returns whether the key
+  // exists. The view is valid only during the call.
+  Result<bool> Visit(Cf cf, std::string_view key, const Snapshot* snapshot,
+                     const std::function<Status(std::string_view)>& visit) const;
   // An iterator over `cf`; when upper_bound is non-empty it stops before that key.
   std::unique_ptr<Iterator> NewIterator(Cf cf, std::string upper_bound = {},
                                         const Snapshot* snapshot = nullptr) const;

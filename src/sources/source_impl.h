@@ -12,7 +12,7 @@
 
 namespace k3 {
 
-class SourceService::Impl {
+class K3_HIDDEN SourceService::Impl {
  public:
   // Answers OK when the bucket exists, NOT_FOUND (or another error) otherwise.
   using BucketCheck = std::function<Status(std::string_view bucket)>;

@@ -1,6 +1,7 @@
 #include "storage/blob_store.h"
 
 #include <algorithm>
+#include <atomic>
 
 #include "kv/codec.h"
 #include "util/hash.h"
@@ -23,6 +24,15 @@ std::string BlobEnd(std::string_view blob_id) {
   std::string k(blob_id);
   k.append(5, '\xff');
   return k;
+}
+
+// Unique without being unpredictable: a random per-process salt and a counter.
+std::string NewBlobId() {
+  static const std::string salt = util::RandomBytes(8);
+  static std::atomic<uint64_t> counter{0};
+  std::string id = salt;
+  kv::AppendBigEndian64(&id, counter.fetch_add(1, std::memory_order_relaxed));
+  return id;
 }
 
 std::string PendingKey(std::string_view blob_id) {
@@ -53,8 +63,8 @@ Result<int> BlobStore::RecoverPending() {
 }
 
 WrittenBlob BlobStore::AddInline(kv::Batch& batch, std::string_view bytes) {
-  WrittenBlob out;
-  out.segment.blob_id = util::RandomBytes(kBlobIdSize);
+  WrittenBlob out;  // the caller sized the batch for the bytes
+  out.segment.blob_id = NewBlobId();
   out.segment.size = bytes.size();
   out.md5 = util::Md5Digest(bytes);
   uint32_t index = 0;
@@ -67,7 +77,7 @@ WrittenBlob BlobStore::AddInline(kv::Batch& batch, std::string_view bytes) {
 Result<WrittenBlob> BlobStore::WriteStream(const ObjectReader& reader, uint64_t max_bytes,
                                            const Status& over_limit) {
   WrittenBlob out;
-  out.segment.blob_id = util::RandomBytes(kBlobIdSize);
+  out.segment.blob_id = NewBlobId();
   util::Md5 md5;
   auto batch = store_->NewBatch();
   batch->Put(kv::Cf::kMeta, PendingKey(out.segment.blob_id), "");
@@ -150,22 +160,24 @@ Status BlobStore::Read(const std::vector<Segment>& segments, uint64_t offset, ui
     if (seg_start >= end) break;
     const uint64_t from = std::max(offset, seg_start) - seg_start;
     const uint64_t to = std::min(end, seg_end) - seg_start;
-    uint32_t index = static_cast<uint32_t>(from / kChunkSize);
-    auto it = store_->NewIterator(kv::Cf::kChunks, BlobEnd(seg.blob_id), snapshot);
-    it->Seek(ChunkKey(seg.blob_id, index));
-    for (uint64_t chunk_start = uint64_t{index} * kChunkSize; chunk_start < to;
-         chunk_start += kChunkSize, ++index) {
+    // Point lookups (not an iterator): each uses the bloom filters and reads one block.
+    for (uint64_t chunk_start = from / kChunkSize * kChunkSize; chunk_start < to;
+         chunk_start += kChunkSize) {
+      const uint32_t index = static_cast<uint32_t>(chunk_start / kChunkSize);
       const uint64_t expected = std::min(kChunkSize, seg.size - chunk_start);
-      if (!it->Valid() || it->key() != ChunkKey(seg.blob_id, index) ||
-          it->value().size() != expected) {
-        K3_RETURN_IF_ERROR(it->status());
-        return DataLoss("object data is missing or damaged (chunk " + std::to_string(index) +
-                        " of blob " + util::HexEncode(seg.blob_id) + ")");
-      }
       const uint64_t lo = std::max(from, chunk_start) - chunk_start;
       const uint64_t hi = std::min(to, chunk_start + expected) - chunk_start;
-      K3_RETURN_IF_ERROR(writer(it->value().substr(lo, hi - lo)));
-      it->Next();
+      auto missing = [&] {
+        return DataLoss("object data is missing or damaged (chunk " + std::to_string(index) +
+                        " of blob " + util::HexEncode(seg.blob_id) + ")");
+      };
+      K3_ASSIGN_OR_RETURN(bool found,
+                          store_->Visit(kv::Cf::kChunks, ChunkKey(seg.blob_id, index), snapshot,
+                                        [&](std::string_view bytes) -> Status {
+                                          if (bytes.size() != expected) return missing();
+                                          return writer(bytes.substr(lo, hi - lo));
+                                        }));
+      if (!found) return missing();
     }
     seg_start = seg_end;
   }

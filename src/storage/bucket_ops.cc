@@ -103,6 +103,7 @@ Result<Bucket> StorageService::Impl::UpdateBucket(const UpdateBucketRequest& req
     return InvalidArgument("bucket description is longer than 4096 bytes");
   }
   std::lock_guard lock(commit_mu_);
+  ForgetBucket(request.name);  // reloaded from the store by the next commit
   K3_ASSIGN_OR_RETURN(BucketRecord record, LoadBucket(request.name));
   if (request.description) record.description = *request.description;
   if (request.storage_quota_bytes) record.storage_quota_bytes = *request.storage_quota_bytes;
@@ -117,6 +118,7 @@ Result<Bucket> StorageService::Impl::UpdateBucket(const UpdateBucketRequest& req
 
 Status StorageService::Impl::DeleteBucket(const DeleteBucketRequest& request) {
   std::lock_guard lock(commit_mu_);
+  ForgetBucket(request.name);  // reloaded from the store by the next commit
   K3_ASSIGN_OR_RETURN(BucketRecord record, LoadBucket(request.name));
   K3_ASSIGN_OR_RETURN(BucketStats stats, LoadStats(request.name));
   const std::string prefix = storage::ObjectPrefix(request.name);

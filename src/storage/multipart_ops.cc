@@ -117,7 +117,9 @@ Result<ListPartsResponse> StorageService::Impl::ListParts(std::string_view bucke
   K3_RETURN_IF_ERROR(LoadUpload(bucket, key, upload_id).status());
   ListPartsResponse out;
   auto it = store_->NewIterator(kv::Cf::kUploads, PartEnd(upload_id), snapshot.get());
-  for (it->Seek(storage::PartKey(upload_id, marker + 1)); it->Valid(); it->Next()) {
+  for (it->Seek(marker == UINT32_MAX ? PartEnd(upload_id)
+                                     : storage::PartKey(upload_id, marker + 1));
+       it->Valid(); it->Next()) {
     if (static_cast<int>(out.parts.size()) == limit) {
       out.is_truncated = true;
       out.next_part_number_marker = out.parts.back().part_number;

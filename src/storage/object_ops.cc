@@ -32,6 +32,7 @@ Result<ResolvedRange> Resolve(const std::optional<ByteRange>& range, uint64_t si
     return ResolvedRange{size - n, n, true};
   }
   const uint64_t first = range->first.value_or(0);
+  if (range->last && *range->last < first) return InvalidArgument("range ends before it starts");
   if (first >= size) {
     return OutOfRange("range starting at byte " + std::to_string(first) + unsatisfiable);
   }
@@ -101,8 +102,8 @@ Result<ObjectInfo> StorageService::Impl::PutBytes(std::string_view bucket, std::
   }
   K3_RETURN_IF_ERROR(storage::ValidateObjectKey(key));
   K3_RETURN_IF_ERROR(storage::ValidatePutOptions(options));
-  K3_RETURN_IF_ERROR(LoadBucket(bucket).status());
-  auto batch = store_->NewBatch();
+  // The commit checks the bucket; room for the record, counters and event besides the bytes.
+  auto batch = store_->NewBatch(bytes.size() + 1024);
   storage::WrittenBlob blob = blobs_.AddInline(*batch, bytes);
   ObjectRecord record;
   record.size = bytes.size();
@@ -167,11 +168,11 @@ Result<ObjectInfo> StorageService::Impl::PutStream(std::string_view bucket, std:
 Result<GetObjectResult> StorageService::Impl::Get(std::string_view bucket, std::string_view key,
                                                   const GetObjectOptions& options,
                                                   const ObjectWriter* writer) {
+  K3_RETURN_IF_ERROR(storage::ValidateBucketName(bucket));
   K3_RETURN_IF_ERROR(storage::ValidateObjectKey(key));
   auto snapshot = store_->NewSnapshot();
-  K3_RETURN_IF_ERROR(LoadBucket(bucket, snapshot.get()).status());
   K3_ASSIGN_OR_RETURN(auto record, LoadObject(bucket, key, snapshot.get()));
-  if (!record) return NotFound(ObjectName(bucket, key) + " does not exist");
+  if (!record) return ObjectNotFound(bucket, key, snapshot.get());
   GetObjectResult out;
   out.info = storage::ToObjectInfo(bucket, key, *record);
   // RFC 9110 section 13.2.2 evaluation order; HTTP dates have one-second resolution.
@@ -214,25 +215,27 @@ Result<GetObjectResult> StorageService::Impl::Get(std::string_view bucket, std::
 }
 
 Result<ObjectInfo> StorageService::Impl::Head(std::string_view bucket, std::string_view key) {
+  K3_RETURN_IF_ERROR(storage::ValidateBucketName(bucket));
   K3_RETURN_IF_ERROR(storage::ValidateObjectKey(key));
   auto snapshot = store_->NewSnapshot();
-  K3_RETURN_IF_ERROR(LoadBucket(bucket, snapshot.get()).status());
   K3_ASSIGN_OR_RETURN(auto record, LoadObject(bucket, key, snapshot.get()));
-  if (!record) return NotFound(ObjectName(bucket, key) + " does not exist");
+  if (!record) return ObjectNotFound(bucket, key, snapshot.get());
   return storage::ToObjectInfo(bucket, key, *record);
 }
 
 Status StorageService::Impl::Delete(std::string_view bucket, std::string_view key) {
   K3_RETURN_IF_ERROR(storage::ValidateObjectKey(key));
   std::lock_guard lock(commit_mu_);
-  K3_RETURN_IF_ERROR(LoadBucket(bucket).status());
+  K3_ASSIGN_OR_RETURN(BucketState * state, LockedBucket(bucket));
   K3_ASSIGN_OR_RETURN(auto record, LoadObject(bucket, key));
   if (!record) return Status();
-  K3_ASSIGN_OR_RETURN(BucketStats stats, LoadStats(bucket));
+  BucketStats stats = state->stats;
   auto batch = store_->NewBatch();
   Event event = AddObjectDeletion(*batch, bucket, key, *record, &stats);
   batch->Put(kv::Cf::kBuckets, storage::StatsKey(bucket), storage::EncodeStats(stats));
-  return events_->Commit(*batch, {std::move(event)});
+  K3_RETURN_IF_ERROR(events_->Commit(*batch, {std::move(event)}));
+  state->stats = stats;
+  return Status();
 }
 
 Result<std::vector<DeleteObjectResult>> StorageService::Impl::DeleteMany(

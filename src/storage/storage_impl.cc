@@ -57,6 +57,23 @@ Result<std::optional<ObjectRecord>> StorageService::Impl::LoadObject(
   return std::optional<ObjectRecord>(std::move(record));
 }
 
+Result<StorageService::Impl::BucketState*> StorageService::Impl::LockedBucket(
+    std::string_view name) {
+  auto it = bucket_cache_.find(std::string(name));
+  if (it != bucket_cache_.end()) return &it->second;
+  BucketState state;
+  K3_ASSIGN_OR_RETURN(state.record, LoadBucket(name));
+  K3_ASSIGN_OR_RETURN(state.stats, LoadStats(name));
+  return &bucket_cache_.emplace(std::string(name), std::move(state)).first->second;
+}
+
+Status StorageService::Impl::ObjectNotFound(std::string_view bucket, std::string_view key,
+                                            const kv::Snapshot* snapshot) const {
+  K3_RETURN_IF_ERROR(LoadBucket(bucket, snapshot).status());
+  return NotFound("object \"" + std::string(key) + "\" in bucket \"" + std::string(bucket) +
+                  "\" does not exist");
+}
+
 Result<Bucket> StorageService::Impl::ToBucket(const BucketRecord& record,
                                               const BucketStats& stats) {
   Bucket b;
@@ -96,8 +113,9 @@ Result<ObjectInfo> StorageService::Impl::CommitObjectLocked(std::string_view buc
                                                             std::string_view key,
                                                             const PutObjectOptions& options,
                                                             ObjectRecord record, kv::Batch& batch) {
-  K3_ASSIGN_OR_RETURN(BucketRecord bucket_record, LoadBucket(bucket));
-  K3_ASSIGN_OR_RETURN(BucketStats stats, LoadStats(bucket));
+  K3_ASSIGN_OR_RETURN(BucketState * state, LockedBucket(bucket));
+  const BucketRecord& bucket_record = state->record;
+  BucketStats stats = state->stats;
   K3_ASSIGN_OR_RETURN(std::optional<ObjectRecord> old, LoadObject(bucket, key));
   const std::string where =
       "object \"" + std::string(key) + "\" in bucket \"" + std::string(bucket) + "\"";
@@ -140,6 +158,7 @@ Result<ObjectInfo> StorageService::Impl::CommitObjectLocked(std::string_view buc
   e.content_type = record.content_type;
   e.time = now;
   K3_RETURN_IF_ERROR(events_->Commit(batch, {std::move(e)}));
+  state->stats = stats;
   return storage::ToObjectInfo(bucket, key, record);
 }
 

@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "events/event_log_impl.h"
@@ -24,7 +25,7 @@
 
 namespace k3 {
 
-class StorageService::Impl {
+class K3_HIDDEN StorageService::Impl {
  public:
   Impl(kv::Store* store, EventLog::Impl* events, SourceService::Impl* sources);
 
@@ -101,6 +102,20 @@ class StorageService::Impl {
   // Upper bound on the bytes a new version of an object may have under the bucket's quota
   // (checked again, exactly, at commit).
   Result<uint64_t> QuotaHeadroom(std::string_view bucket, std::string_view key);
+  // A bucket's record and counters as of the last commit. Only code holding commit_mu_ reads
+  // or changes them (every writer of buckets and counters holds it), so the cache is exact.
+  struct BucketState {
+    storage::BucketRecord record;
+    storage::BucketStats stats;
+  };
+  // Requires commit_mu_. NOT_FOUND for a missing bucket. The pointer is valid while the lock
+  // is held and the bucket is not forgotten.
+  Result<BucketState*> LockedBucket(std::string_view name);
+  // Requires commit_mu_.
+  void ForgetBucket(std::string_view name) { bucket_cache_.erase(std::string(name)); }
+  // NOT_FOUND naming the object, or the bucket when that is what is missing.
+  Status ObjectNotFound(std::string_view bucket, std::string_view key,
+                        const kv::Snapshot* snapshot) const;
   Result<storage::UploadRecord> LoadUpload(std::string_view bucket, std::string_view key,
                                            std::string_view upload_id) const;
 
@@ -109,6 +124,7 @@ class StorageService::Impl {
   SourceService::Impl* sources_;
   storage::BlobStore blobs_;
   std::mutex commit_mu_;
+  std::unordered_map<std::string, BucketState> bucket_cache_;  // guarded by commit_mu_
 };
 
 namespace storage {

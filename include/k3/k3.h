@@ -1,0 +1,280 @@
+/* k3/k3.h: the stable C ABI of k3 — valid C99, and C++ through extern "C".
+ *
+ * Everything the C++ API offers is reachable from C through this header: the lifecycle
+ * (options, open, close), the control plane (k3_call: every RPC by name, with a JSON request
+ * and a JSON response in K3's wire form) and the typed data plane (object bytes).
+ *
+ * Conventions shared by every function:
+ * - Handles are opaque (k3_db, k3_options); no struct layout is public.
+ * - Functions that can fail return an int status code, one of the K3_* codes below; they are
+ *   the gRPC canonical codes and never change value.
+ * - NULL handles or NULL required arguments are K3_INVALID_ARGUMENT, never a crash.
+ * - `char** errmsg` is always optional (NULL = not wanted). When it is non-NULL, *errmsg is set
+ *   to NULL on success and, on failure, to a NUL-terminated, k3-allocated message (without the
+ *   code name; use k3_status_str for that) that the caller frees with k3_free. A previous
+ *   value of *errmsg is overwritten, not freed. If even the message cannot be allocated,
+ *   *errmsg is NULL and the code is still returned.
+ * - Every buffer or string that k3 returns through an out-parameter is owned by the caller
+ *   and freed with k3_free (never with free(): k3 may use another allocator). On failure such
+ *   out-parameters are set to NULL (and lengths to 0), so freeing them is always safe.
+ * - Strings passed in are NUL-terminated UTF-8 unless a length is given with them; k3 does not
+ *   keep any pointer passed in after the call returns, except where stated (callbacks and
+ *   their user data).
+ * - No C++ exception crosses this boundary: an unexpected one becomes K3_INTERNAL.
+ * - Destroy functions take a pointer to the handle, accept NULL (and a pointer to NULL), and
+ *   set the handle to NULL.
+ *
+ * Thread-safety: a k3_db may be used from any number of threads at once (every function that
+ * takes a k3_db is thread-safe), except that k3_close must not run while other calls on the
+ * same handle are still running. A k3_options is a plain value: do not modify one from two
+ * threads at once. Functions that take no handle are thread-safe.
+ *
+ * Stability: a released function never changes its signature or meaning; a change of
+ * behaviour gets a new function (`_v2`). Each function states the version it appeared in.
+ */
+#ifndef K3_K3_H_
+#define K3_K3_H_
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "k3/version.h"
+
+/* K3_C_API marks the functions of this header as exported from the shared library. */
+#if defined(K3_STATIC_DEFINE)
+#define K3_C_API
+#elif defined(_WIN32)
+#if defined(K3_BUILDING_LIBRARY)
+#define K3_C_API __declspec(dllexport)
+#else
+#define K3_C_API __declspec(dllimport)
+#endif
+#elif defined(__GNUC__) || defined(__clang__)
+#define K3_C_API __attribute__((visibility("default")))
+#else
+#define K3_C_API
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- Status codes ---------------------------------------------------------------------- */
+
+/* The status codes every fallible function returns: the gRPC canonical codes, same values.
+ * Since 0.1.0. */
+enum k3_status_code {
+  K3_OK = 0,
+  K3_CANCELLED = 1,
+  K3_UNKNOWN = 2,
+  K3_INVALID_ARGUMENT = 3,
+  K3_DEADLINE_EXCEEDED = 4,
+  K3_NOT_FOUND = 5,
+  K3_ALREADY_EXISTS = 6,
+  K3_PERMISSION_DENIED = 7,
+  K3_RESOURCE_EXHAUSTED = 8,
+  K3_FAILED_PRECONDITION = 9,
+  K3_ABORTED = 10,
+  K3_OUT_OF_RANGE = 11,
+  K3_UNIMPLEMENTED = 12,
+  K3_INTERNAL = 13,
+  K3_UNAVAILABLE = 14,
+  K3_DATA_LOSS = 15,
+  K3_UNAUTHENTICATED = 16
+};
+
+/* Log levels of the log callback (k3_options_set_log_callback). Since 0.1.0. */
+enum k3_log_level { K3_LOG_DEBUG = 0, K3_LOG_INFO = 1, K3_LOG_WARNING = 2, K3_LOG_ERROR = 3 };
+
+/* ---- Opaque handles -------------------------------------------------------------------- */
+
+/* An open data directory. Created by k3_open, destroyed by k3_close. Since 0.1.0. */
+typedef struct k3_db k3_db;
+/* Options for k3_open. Created by k3_options_create, destroyed by k3_options_destroy.
+ * Since 0.1.0. */
+typedef struct k3_options k3_options;
+
+/* ---- Library ----------------------------------------------------------------------------- */
+
+/* The version of the library that is loaded, e.g. "0.1.0" (compare with K3_VERSION_STRING,
+ * the version of the header compiled against). The string is static: do not free it.
+ * Thread-safe. Since 0.1.0. */
+K3_C_API const char* k3_version(void);
+
+/* The loaded library's version as MAJOR * 10000 + MINOR * 100 + PATCH (0.1.0 -> 100),
+ * comparable with K3_VERSION_NUMBER. Thread-safe. Since 0.1.0. */
+K3_C_API int k3_version_number(void);
+
+/* The name of a status code: "OK", "NOT_FOUND", ...; "UNKNOWN" for a value that is not a
+ * K3_* code. The string is static: do not free it. Thread-safe. Since 0.1.0. */
+K3_C_API const char* k3_status_str(int code);
+
+/* Frees a buffer or string that k3 returned (response JSON, error messages, object bytes,
+ * etags). NULL is a no-op. Thread-safe. Since 0.1.0. */
+K3_C_API void k3_free(void* ptr);
+
+/* ---- Options ------------------------------------------------------------------------------ */
+
+/* Creates an options handle holding the defaults (see include/k3/options.h): sync_writes off,
+ * block cache 64 MiB, worker_threads 0 (= cores), create_if_missing on, log to stderr from
+ * K3_LOG_WARNING. *out receives the handle, owned by the caller (free it with
+ * k3_options_destroy); it may be destroyed right after k3_open.
+ * Returns K3_OK; K3_INVALID_ARGUMENT when out is NULL; K3_RESOURCE_EXHAUSTED when out of
+ * memory (*out is NULL on failure). Thread-safe. Since 0.1.0. */
+K3_C_API int k3_options_create(k3_options** out);
+
+/* Destroys *opts and sets *opts to NULL. opts == NULL and *opts == NULL are no-ops.
+ * Thread-safe for distinct handles. Since 0.1.0. */
+K3_C_API void k3_options_destroy(k3_options** opts);
+
+/* Durability of acknowledged writes. 0 (default): every write is in the write-ahead log
+ * before it is acknowledged, so it survives a crash of the process. Non-zero: the log is
+ * fsync'ed before acknowledging, so writes survive power loss too (one fsync per write).
+ * Returns K3_OK; K3_INVALID_ARGUMENT when opts is NULL. Not thread-safe for one handle.
+ * Since 0.1.0. */
+K3_C_API int k3_options_set_sync_writes(k3_options* opts, int sync_writes);
+
+/* Memory budget of the block cache, in bytes (default 64 MiB).
+ * Returns K3_OK; K3_INVALID_ARGUMENT when opts is NULL. Not thread-safe for one handle.
+ * Since 0.1.0. */
+K3_C_API int k3_options_set_block_cache_bytes(k3_options* opts, uint64_t bytes);
+
+/* Background worker threads; 0 (default) = number of cores.
+ * Returns K3_OK; K3_INVALID_ARGUMENT when opts is NULL or threads is negative.
+ * Not thread-safe for one handle. Since 0.1.0. */
+K3_C_API int k3_options_set_worker_threads(k3_options* opts, int threads);
+
+/* Whether k3_open creates a missing data directory: non-zero (default) yes, 0 no (then a
+ * missing directory is K3_NOT_FOUND).
+ * Returns K3_OK; K3_INVALID_ARGUMENT when opts is NULL. Not thread-safe for one handle.
+ * Since 0.1.0. */
+K3_C_API int k3_options_set_create_if_missing(k3_options* opts, int create_if_missing);
+
+/* Where k3's log messages go. k3 calls cb(user, level, msg, len) for every message at or
+ * above min_level (a K3_LOG_* value); msg is NUL-terminated, len excludes the NUL, and both
+ * are valid only during the call. cb is called from any k3 thread (also during k3_open and
+ * k3_close), possibly from several at once, so it must be thread-safe; it must not call back
+ * into k3 for the same k3_db. `user` is passed through untouched and must stay valid until
+ * the k3_db opened with these options is closed. cb == NULL restores the default (messages
+ * from min_level to stderr). k3 never prints by itself other than through this sink.
+ * Returns K3_OK; K3_INVALID_ARGUMENT when opts is NULL or min_level is not a K3_LOG_* value.
+ * Not thread-safe for one handle. Since 0.1.0. */
+K3_C_API int k3_options_set_log_callback(k3_options* opts,
+                                         void (*cb)(void* user, int level, const char* msg,
+                                                    size_t len),
+                                         void* user, int min_level);
+
+/* ---- Lifecycle -------------------------------------------------------------------------- */
+
+/* Opens the data directory at `path` (NUL-terminated), creating it when missing unless
+ * create_if_missing is off. `opts` may be NULL (defaults); it is only read during the call.
+ * On success *out_db receives the handle, owned by the caller, to be closed with k3_close;
+ * on failure *out_db is NULL.
+ * Returns K3_OK; K3_INVALID_ARGUMENT for a NULL path or out_db; K3_FAILED_PRECONDITION when
+ * the directory is open elsewhere (this or another process), is not a k3 data directory, or
+ * has an incompatible format version; K3_NOT_FOUND when missing and create_if_missing is off;
+ * K3_INTERNAL or K3_DATA_LOSS for I/O failures or corruption.
+ * Thread-safe. Since 0.1.0. */
+K3_C_API int k3_open(const char* path, const k3_options* opts, k3_db** out_db, char** errmsg);
+
+/* Closes the data directory and frees the handle, then sets *db to NULL. db == NULL and
+ * *db == NULL are no-ops, so closing twice is harmless. No call on the handle may be running
+ * (or start) during k3_close. Since 0.1.0. */
+K3_C_API void k3_close(k3_db** db);
+
+/* ---- Control plane ------------------------------------------------------------------------ */
+
+/* Runs the RPC `method` (NUL-terminated, e.g. "StorageService.CreateBucket"; the fully
+ * qualified "dodil.k3.storage.v1.StorageService.CreateBucket" is accepted too) on a request
+ * in K3's JSON wire form: request_json holds request_len bytes and need not be
+ * NUL-terminated (an empty request is "{}", not NULL). On success *out_response_json
+ * receives the JSON response, NUL-terminated and k3-allocated (free with k3_free), and
+ * *out_response_len (when out_response_len is non-NULL) its length without the NUL. On
+ * failure *out_response_json is NULL and *out_response_len 0.
+ * Returns K3_OK; K3_INVALID_ARGUMENT for a NULL db, method, request_json or
+ * out_response_json, for malformed JSON, a request that is not an object, or wrong-typed
+ * fields; K3_UNIMPLEMENTED for an unknown method; otherwise the method's own code.
+ * Thread-safe. Since 0.1.0. */
+K3_C_API int k3_call(k3_db* db, const char* method, const char* request_json, size_t request_len,
+                     char** out_response_json, size_t* out_response_len, char** errmsg);
+
+/* Lists every method k3_call accepts: *out_json_array receives a JSON array of their names,
+ * sorted, NUL-terminated and k3-allocated (free with k3_free); NULL on failure.
+ * Returns K3_OK; K3_INVALID_ARGUMENT when out_json_array is NULL.
+ * Thread-safe. Since 0.1.0. */
+K3_C_API int k3_list_methods(char** out_json_array, char** errmsg);
+
+/* ---- Data plane: objects ---------------------------------------------------------------- */
+
+/* Supplies object bytes for k3_put_object_stream: writes up to `cap` bytes into `buf` and
+ * returns how many (1..cap), 0 at the end of the data, or a negative value on error (which
+ * aborts the write). Since 0.1.0. */
+typedef int64_t (*k3_read_fn)(void* user, void* buf, size_t cap);
+
+/* Receives object bytes from k3_get_object_stream, in order: `data` holds `len` bytes, valid
+ * only during the call. Returns 0 to continue, anything else to stop the read. Since 0.1.0. */
+typedef int (*k3_write_fn)(void* user, const void* data, size_t len);
+
+/* Writes the object bucket/key (NUL-terminated) with the `len` bytes at `data`, replacing
+ * any current object atomically. `data` may be NULL only when len is 0 (an empty object).
+ * content_type may be NULL (application/octet-stream). When out_etag is non-NULL it receives
+ * the new object's ETag (MD5 hex), NUL-terminated and k3-allocated (free with k3_free), or
+ * NULL on failure.
+ * Returns K3_OK; K3_INVALID_ARGUMENT for a NULL db, bucket or key, NULL data with len > 0, or
+ * an invalid key; K3_NOT_FOUND when the bucket does not exist; K3_RESOURCE_EXHAUSTED when it
+ * would exceed the bucket's quota (nothing is written).
+ * Thread-safe. Since 0.1.0. */
+K3_C_API int k3_put_object(k3_db* db, const char* bucket, const char* key, const void* data,
+                           size_t len, const char* content_type, char** out_etag, char** errmsg);
+
+/* As k3_put_object, but the bytes come from read(user, buf, cap), called repeatedly on the
+ * calling thread until it returns 0; memory stays bounded, so objects larger than memory
+ * work. Nothing becomes visible until the reader reports the end. `user` is passed through
+ * untouched and not kept after the call.
+ * Returns as k3_put_object, plus: K3_INVALID_ARGUMENT for a NULL read or when read returns
+ * more than cap; K3_ABORTED when read returns a negative value (nothing is written).
+ * Thread-safe. Since 0.1.0. */
+K3_C_API int k3_put_object_stream(k3_db* db, const char* bucket, const char* key, k3_read_fn read,
+                                  void* user, const char* content_type, char** out_etag,
+                                  char** errmsg);
+
+/* Reads the whole object bucket/key. On success *out_data receives its bytes in a
+ * k3-allocated buffer (free with k3_free; never NULL, even for an empty object, and followed
+ * by one NUL byte that *out_len does not count) and *out_len their number. On failure
+ * *out_data is NULL and *out_len 0. For large objects prefer k3_get_object_stream.
+ * Returns K3_OK; K3_INVALID_ARGUMENT for a NULL db, bucket, key, out_data or out_len;
+ * K3_NOT_FOUND when the bucket or the object does not exist.
+ * Thread-safe. Since 0.1.0. */
+K3_C_API int k3_get_object(k3_db* db, const char* bucket, const char* key, void** out_data,
+                           size_t* out_len, char** errmsg);
+
+/* As k3_get_object, but only bytes first..last_inclusive (HTTP's "bytes=first-last"); a last
+ * byte past the end is clamped to the end.
+ * Returns as k3_get_object, plus: K3_INVALID_ARGUMENT when first > last_inclusive;
+ * K3_OUT_OF_RANGE when first is at or past the end of the object.
+ * Thread-safe. Since 0.1.0. */
+K3_C_API int k3_get_object_range(k3_db* db, const char* bucket, const char* key, uint64_t first,
+                                 uint64_t last_inclusive, void** out_data, size_t* out_len,
+                                 char** errmsg);
+
+/* Reads the object bucket/key and passes its bytes to write(user, data, len) chunk by chunk,
+ * in order, on the calling thread; memory stays bounded. `user` is passed through untouched
+ * and not kept after the call. The callback must not close the k3_db.
+ * Returns K3_OK when every byte was delivered; K3_INVALID_ARGUMENT for a NULL db, bucket,
+ * key or write; K3_NOT_FOUND when the bucket or the object does not exist; K3_CANCELLED when
+ * write returned non-zero (the read stops there).
+ * Thread-safe. Since 0.1.0. */
+K3_C_API int k3_get_object_stream(k3_db* db, const char* bucket, const char* key, k3_write_fn write,
+                                  void* user, char** errmsg);
+
+/* Deletes the object bucket/key. Idempotent: deleting a missing key is K3_OK.
+ * Returns K3_OK; K3_INVALID_ARGUMENT for a NULL db, bucket or key, or an invalid key;
+ * K3_NOT_FOUND when the bucket does not exist.
+ * Thread-safe. Since 0.1.0. */
+K3_C_API int k3_delete_object(k3_db* db, const char* bucket, const char* key, char** errmsg);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* K3_K3_H_ */
