@@ -38,6 +38,10 @@ struct Options {
   // Background worker threads (ingest jobs and maintenance). 0 (default) = number of cores.
   int worker_threads = 0;
 
+  // How many versions of history each table keeps for TableService::restore (older entries
+  // are pruned on write). Default 1000; 0 keeps no history.
+  uint32_t table_history_versions = 1000;
+
   // Create the data directory when it does not exist. Default true.
   bool create_if_missing = true;
 

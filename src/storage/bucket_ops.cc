@@ -139,6 +139,7 @@ Status StorageService::Impl::DeleteBucket(const DeleteBucketRequest& request) {
                                 "set force");
     }
   }
+  for (const auto& hook : deletion_hooks_) K3_RETURN_IF_ERROR(hook(request.name));
   // Forced: objects go in batches, each with its deletion events.
   while (true) {
     auto batch = store_->NewBatch();

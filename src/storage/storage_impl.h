@@ -32,6 +32,14 @@ class K3_HIDDEN StorageService::Impl {
   // Removes what a crash left half-written. Called once, at open.
   Status Recover();
 
+  // Called (under the commit lock, before the bucket's records go) when a bucket is deleted,
+  // so that services keeping per-bucket data elsewhere (the table engine's file) remove it.
+  // An error aborts the deletion. Register before the Db is shared between threads.
+  using BucketDeletionHook = std::function<Status(std::string_view bucket)>;
+  void AddBucketDeletionHook(BucketDeletionHook hook) {
+    deletion_hooks_.push_back(std::move(hook));
+  }
+
   // OK when the bucket exists; NOT_FOUND (or INVALID_ARGUMENT for a bad name) otherwise.
   Status CheckBucket(std::string_view name) const { return LoadBucket(name).status(); }
 
@@ -123,6 +131,7 @@ class K3_HIDDEN StorageService::Impl {
   EventLog::Impl* events_;
   SourceService::Impl* sources_;
   storage::BlobStore blobs_;
+  std::vector<BucketDeletionHook> deletion_hooks_;
   std::mutex commit_mu_;
   std::unordered_map<std::string, BucketState> bucket_cache_;  // guarded by commit_mu_
 };
