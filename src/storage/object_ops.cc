@@ -22,6 +22,10 @@ struct ResolvedRange {
 
 Result<ResolvedRange> Resolve(const std::optional<ByteRange>& range, uint64_t size) {
   if (!range) return ResolvedRange{0, size, false};
+  if (range->first.has_value() == range->suffix_length.has_value() ||
+      (range->suffix_length && range->last)) {
+    return InvalidArgument("a byte range is either first[-last] or a suffix length");
+  }
   const std::string unsatisfiable =
       " is not satisfiable for an object of " + std::to_string(size) + " bytes";
   if (range->suffix_length) {

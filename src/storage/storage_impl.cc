@@ -132,7 +132,9 @@ Result<ObjectInfo> StorageService::Impl::CommitObjectLocked(std::string_view buc
   }
   const uint64_t old_size = old ? old->size : 0;
   const uint64_t new_used = stats.used_bytes - old_size + record.size;
-  if (bucket_record.storage_quota_bytes > 0 && new_used > bucket_record.storage_quota_bytes) {
+  // A write that does not grow the bucket is allowed even above a (lowered) quota.
+  if (bucket_record.storage_quota_bytes > 0 && new_used > bucket_record.storage_quota_bytes &&
+      new_used > stats.used_bytes) {
     return ResourceExhausted("bucket \"" + std::string(bucket) + "\" quota of " +
                              std::to_string(bucket_record.storage_quota_bytes) +
                              " bytes would be exceeded (" + std::to_string(new_used) +

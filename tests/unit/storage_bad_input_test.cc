@@ -481,6 +481,16 @@ TEST_F(BadInputTest, HandBuiltRangeWithLastBeforeFirstIsRefused) {
   EXPECT_EQ(streamed.size(), 0u);
 }
 
+TEST_F(BadInputTest, HandBuiltRangeWithNoFormOrTwoFormsIsRefused) {
+  for (const ByteRange& range : {ByteRange{}, ByteRange{.first = 1, .suffix_length = 2},
+                                 ByteRange{.last = 3, .suffix_length = 2}}) {
+    GetObjectOptions options;
+    options.range = range;
+    Status s = storage().get_object("good", "big", options).status();
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << s.ToString();
+  }
+}
+
 // ---------------------------------------------------------------------------------------
 // Quota
 

@@ -288,6 +288,17 @@ TEST_F(StorageTest, UpdateBucketQuotaIsEnforcedOnNextPut) {
   EXPECT_TRUE(storage().put_object("shrink", "b", std::string(50, 'b')).ok());
 }
 
+TEST_F(StorageTest, OverQuotaBucketMayShrinkButNotGrow) {
+  MakeBucket("over");
+  Put("over", "a", std::string(100, 'a'));
+  ASSERT_TRUE(storage().update_bucket({.name = "over", .storage_quota_bytes = 10}).ok());
+  // Growing is refused; an overwrite that shrinks is allowed although still above the quota.
+  EXPECT_EQ(storage().put_object("over", "a", std::string(101, 'a')).status().code(),
+            StatusCode::kResourceExhausted);
+  EXPECT_TRUE(storage().put_object("over", "a", std::string(60, 'a')).ok());
+  EXPECT_EQ(GetBucket("over").storage_used_bytes, 60u);
+}
+
 TEST_F(StorageTest, UpdateBucketErrors) {
   MakeBucket("exists");
   EXPECT_EQ(storage().update_bucket({.name = "missing", .description = "x"}).status().code(),
