@@ -95,14 +95,7 @@ Result<ObjectInfo> StorageService::Impl::PutBytes(std::string_view bucket, std::
                                                   std::string_view bytes,
                                                   const PutObjectOptions& options) {
   if (bytes.size() > kInlinePutLimit) {
-    size_t pos = 0;
-    ObjectReader reader = [&](char* buf, size_t cap) -> Result<size_t> {
-      size_t n = std::min(cap, bytes.size() - pos);
-      std::copy_n(bytes.data() + pos, n, buf);
-      pos += n;
-      return n;
-    };
-    return PutStream(bucket, key, reader, options);
+    return PutStream(bucket, key, storage::ReaderOver(bytes), options);
   }
   K3_RETURN_IF_ERROR(storage::ValidateObjectKey(key));
   K3_RETURN_IF_ERROR(storage::ValidatePutOptions(options));

@@ -1,5 +1,7 @@
 #include "storage/storage_impl.h"
 
+#include <algorithm>
+
 #include "storage/names.h"
 #include "util/clock.h"
 #include "util/hash.h"
@@ -175,6 +177,15 @@ Result<uint64_t> StorageService::Impl::QuotaHeadroom(std::string_view bucket,
 }
 
 namespace storage {
+
+ObjectReader ReaderOver(std::string_view bytes) {
+  return [bytes, pos = size_t{0}](char* buf, size_t cap) mutable -> Result<size_t> {
+    const size_t n = std::min(cap, bytes.size() - pos);
+    std::copy_n(bytes.data() + pos, n, buf);
+    pos += n;
+    return n;
+  };
+}
 
 std::string_view UnquoteEtag(std::string_view etag) {
   if (etag.size() >= 2 && etag.front() == '"' && etag.back() == '"') {

@@ -140,6 +140,8 @@ namespace storage {
 // Validates user metadata (keys 1..128 bytes, UTF-8; total under 2 KiB) and the conditional
 // headers of a put.
 Status ValidatePutOptions(const PutObjectOptions& options);
+// A reader that yields `bytes`, which must outlive it.
+ObjectReader ReaderOver(std::string_view bytes);
 // Strips the quotes an HTTP ETag may carry: "\"abc\"" -> "abc".
 std::string_view UnquoteEtag(std::string_view etag);
 inline constexpr std::string_view kDefaultContentType = "application/octet-stream";

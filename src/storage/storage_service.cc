@@ -63,14 +63,7 @@ Result<MultipartUpload> StorageService::create_multipart_upload(std::string_view
 Result<PartInfo> StorageService::upload_part(std::string_view bucket, std::string_view key,
                                              std::string_view upload_id, uint32_t part_number,
                                              std::string_view bytes) {
-  size_t pos = 0;
-  ObjectReader reader = [&](char* buf, size_t cap) -> Result<size_t> {
-    size_t n = std::min(cap, bytes.size() - pos);
-    std::copy_n(bytes.data() + pos, n, buf);
-    pos += n;
-    return n;
-  };
-  return impl_->UploadPart(bucket, key, upload_id, part_number, reader);
+  return impl_->UploadPart(bucket, key, upload_id, part_number, storage::ReaderOver(bytes));
 }
 Result<PartInfo> StorageService::upload_part_stream(std::string_view bucket, std::string_view key,
                                                     std::string_view upload_id,

@@ -7,8 +7,8 @@
 #include <cstdlib>
 #include <string>
 
-static_assert(K3_VERSION_NUMBER == K3_VERSION_MAJOR * 10000 + K3_VERSION_MINOR * 100 +
-                                       K3_VERSION_PATCH);
+static_assert(K3_VERSION_NUMBER ==
+              K3_VERSION_MAJOR * 10000 + K3_VERSION_MINOR * 100 + K3_VERSION_PATCH);
 
 namespace {
 
