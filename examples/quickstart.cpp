@@ -1,5 +1,6 @@
 // The k3 quickstart: opens a data directory, creates a bucket, puts the files of
-// examples/data/ into it and lists them. Run: ./build.sh demo
+// examples/data/ into it and lists them, loads examples/data/events.jsonl into a table and
+// runs K3's DuckDB cheat-sheet queries on it. Run: ./build.sh demo
 //
 //   k3_quickstart [DATA_DIR] [CORPUS_DIR]     (defaults: ./k3-data, ./examples/data)
 #include <cstdio>
@@ -7,6 +8,8 @@
 #include <fstream>
 #include <sstream>
 #include <string>
+#include <variant>
+#include <vector>
 
 #include "k3/k3.hpp"
 
@@ -28,6 +31,91 @@ std::string ContentTypeFor(const fs::path& p) {
 int Fail(const k3::Status& s, const char* what) {
   std::fprintf(stderr, "quickstart: %s: %s\n", what, s.ToString().c_str());
   return 1;
+}
+
+std::string ReadFile(const fs::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream bytes;
+  bytes << in.rdbuf();
+  return bytes.str();
+}
+
+std::string Show(const k3::Value& v) {
+  if (std::holds_alternative<std::monostate>(v)) return "NULL";
+  if (const auto* i = std::get_if<int64_t>(&v)) return std::to_string(*i);
+  if (const auto* d = std::get_if<double>(&v)) {
+    char buf[32];
+    std::snprintf(buf, sizeof(buf), "%.6g", *d);
+    return buf;
+  }
+  if (const auto* s = std::get_if<std::string>(&v)) return *s;
+  if (const auto* b = std::get_if<bool>(&v)) return *b ? "true" : "false";
+  return "<" + std::to_string(std::get<std::vector<uint8_t>>(v).size()) + " bytes>";
+}
+
+// (Re)creates the table `events` in kb-demo from events.jsonl. The JSON lines go in as they
+// are, as the rows of a TableService.InsertRows call in K3's wire form.
+k3::Status LoadEvents(k3::Db& db, const fs::path& jsonl) {
+  auto& tables = db.tables();
+  if (auto e = tables.configure_engine("kb-demo"); !e.ok()) return e.status();
+  if (tables.get_table("kb-demo", "events").ok()) {
+    if (k3::Status s = tables.drop_table("kb-demo", "events"); !s.ok()) return s;
+  }
+  auto created = tables.create_table({.bucket = "kb-demo",
+                                      .name = "events",
+                                      .columns = {{"id", k3::ColumnType::kString, false},
+                                                  {"kind", k3::ColumnType::kString, false},
+                                                  {"created_at", k3::ColumnType::kTimestamp, false},
+                                                  {"duration_ms", k3::ColumnType::kLong, true},
+                                                  {"payload", k3::ColumnType::kJson, true}},
+                                      .merge_keys = {"id"}});
+  if (!created.ok()) return created.status();
+  std::string request = R"({"bucket": "kb-demo", "tableName": "events", "rows": [)";
+  std::istringstream lines(ReadFile(jsonl));
+  std::string line;
+  bool first = true;
+  while (std::getline(lines, line)) {
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
+    request += first ? "" : ",";
+    request += line;
+    first = false;
+  }
+  request += "]}";
+  auto written = db.call("TableService.InsertRows", request);
+  return written.ok() ? k3::Status::Ok() : written.status();
+}
+
+// K3's "DuckDB SQL Cheat Sheet" queries, unchanged.
+constexpr const char* kCheatSheet[] = {
+    "SELECT kind, COUNT(*) AS cnt FROM {table} GROUP BY kind ORDER BY cnt DESC;",
+    "SELECT date_trunc('hour', created_at) AS hour_bucket, COUNT(*) FROM {table} GROUP BY 1 "
+    "ORDER BY 1;",
+    "SELECT id, kind, ROW_NUMBER() OVER (PARTITION BY kind ORDER BY created_at DESC) AS rn FROM "
+    "{table};",
+    "SELECT json_extract_string(payload, '$.customer_tier') AS tier, COUNT(*) FROM {table} "
+    "GROUP BY tier;",
+    "SELECT quantile_cont(duration_ms, 0.95) AS p95_ms FROM {table};",
+};
+
+// Runs each cheat-sheet query on `events` and prints its first rows.
+k3::Status PrintCheatSheet(k3::Db& db) {
+  constexpr size_t kShown = 6;
+  for (const char* sql : kCheatSheet) {
+    auto result = db.tables().query({.bucket = "kb-demo", .table_name = "events", .sql = sql});
+    if (!result.ok()) return result.status();
+    std::printf("\n%s\n  ", sql);
+    for (const auto& c : result->columns) std::printf("%-26s", c.name.c_str());
+    std::printf("\n");
+    for (size_t r = 0; r < result->rows.size() && r < kShown; ++r) {
+      std::printf("  ");
+      for (const auto& v : result->rows[r]) std::printf("%-26s", Show(v).c_str());
+      std::printf("\n");
+    }
+    if (result->rows.size() > kShown) {
+      std::printf("  ... %zu rows in all\n", result->rows.size());
+    }
+  }
+  return k3::Status::Ok();
 }
 
 }  // namespace
@@ -54,11 +142,9 @@ int main(int argc, char** argv) {
     if (!entry.is_regular_file()) continue;
     const fs::path rel = fs::relative(entry.path(), corpus);
     if (*rel.begin() == "tools") continue;  // the corpus generator, not the corpus
-    std::ifstream in(entry.path(), std::ios::binary);
-    std::stringstream bytes;
-    bytes << in.rdbuf();
-    auto info = storage.put_object("kb-demo", "docs/" + rel.generic_string(), bytes.str(),
-                                   {.content_type = ContentTypeFor(entry.path())});
+    auto info =
+        storage.put_object("kb-demo", "docs/" + rel.generic_string(), ReadFile(entry.path()),
+                           {.content_type = ContentTypeFor(entry.path())});
     if (!info.ok()) return Fail(info.status(), "put");
     ++put;
   }
@@ -82,5 +168,15 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(stats->object_count),
               static_cast<unsigned long long>(stats->storage_used_bytes),
               static_cast<unsigned long long>(db->events().last_offset()));
+
+  if (k3::Status s = LoadEvents(*db, corpus / "events.jsonl"); !s.ok()) {
+    return Fail(s, "load events table");
+  }
+  auto events = db->tables().get_table("kb-demo", "events");
+  if (!events.ok()) return Fail(events.status(), "describe events");
+  std::printf("\ntable kb-demo/events: %llu rows, version %llu (from events.jsonl)\n",
+              static_cast<unsigned long long>(events->row_count),
+              static_cast<unsigned long long>(events->version));
+  if (k3::Status s = PrintCheatSheet(*db); !s.ok()) return Fail(s, "cheat-sheet query");
   return 0;
 }

@@ -5,6 +5,7 @@
 #include "kv/store.h"
 #include "sources/source_impl.h"
 #include "storage/storage_impl.h"
+#include "tables/table_impl.h"
 #include "wire/rpc.h"
 
 namespace k3 {
@@ -16,12 +17,16 @@ class Db::Impl {
   std::unique_ptr<EventLog::Impl> events_impl;
   std::unique_ptr<SourceService::Impl> sources_impl;
   std::unique_ptr<StorageService::Impl> storage_impl;
+  std::unique_ptr<TableService::Impl> tables_impl;
   std::unique_ptr<EventLog> events;
   std::unique_ptr<SourceService> sources;
   std::unique_ptr<StorageService> storage;
+  std::unique_ptr<TableService> tables;
 
-  // Services go before the store they use.
+  // Services go before the store they use. The table engines close their SQLite files first.
   ~Impl() {
+    tables.reset();
+    tables_impl.reset();
     storage.reset();
     sources.reset();
     events.reset();
@@ -45,9 +50,16 @@ Result<Db> Db::open(std::string_view path, Options options) {
   impl->storage_impl = std::make_unique<StorageService::Impl>(
       impl->store.get(), impl->events_impl.get(), impl->sources_impl.get());
   K3_RETURN_IF_ERROR(impl->storage_impl->Recover());
+  impl->tables_impl = std::make_unique<TableService::Impl>(
+      impl->path, options, logger,
+      [raw](std::string_view bucket) { return raw->storage_impl->CheckBucket(bucket); });
+  // Deleting a bucket deletes its table engine (the SQLite file) first.
+  impl->storage_impl->AddBucketDeletionHook(
+      [raw](std::string_view bucket) { return raw->tables_impl->OnBucketDeleted(bucket); });
   impl->events = std::make_unique<EventLog>(impl->events_impl.get());
   impl->sources = std::make_unique<SourceService>(impl->sources_impl.get());
   impl->storage = std::make_unique<StorageService>(impl->storage_impl.get());
+  impl->tables = std::make_unique<TableService>(impl->tables_impl.get());
   return Db(std::move(impl));
 }
 
@@ -59,6 +71,7 @@ Db::~Db() = default;
 StorageService& Db::storage() { return *impl_->storage; }
 SourceService& Db::sources() { return *impl_->sources; }
 EventLog& Db::events() { return *impl_->events; }
+TableService& Db::tables() { return *impl_->tables; }
 const std::string& Db::path() const { return impl_->path; }
 
 Result<std::string> Db::call(std::string_view method, std::string_view request_json) {

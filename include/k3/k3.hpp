@@ -8,6 +8,7 @@
 #include "k3/sources.h"
 #include "k3/status.h"
 #include "k3/storage.h"
+#include "k3/tables.h"
 #include "k3/types.h"
 #include "k3/version.h"
 

@@ -37,6 +37,7 @@ const RpcTable& Table() {
     RegisterStorageRpcs(*t);
     RegisterSourceRpcs(*t);
     RegisterEventRpcs(*t);
+    RegisterTableRpcs(*t);
     return t;
   }();
   return *table;

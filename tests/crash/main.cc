@@ -168,14 +168,20 @@ int RunLargeObject(const std::string& dir) {
 
 }  // namespace
 
+int RunTablesCrash(const std::string& dir, uint64_t seed);  // tables_workload.cc
+
 int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "";
+  if (mode == "tables" && argc == 4) {
+    return RunTablesCrash(argv[2], std::strtoull(argv[3], nullptr, 10));
+  }
   if (mode == "storage" && argc == 4) {
     return RunStorage(argv[2], std::strtoull(argv[3], nullptr, 10));
   }
   if (mode == "large-object" && argc == 3) return RunLargeObject(argv[2]);
   std::fprintf(stderr,
                "usage: k3_crash_child storage <data_dir> <seed>\n"
-               "       k3_crash_child large-object <data_dir>\n");
+               "       k3_crash_child large-object <data_dir>\n"
+               "       k3_crash_child tables <data_dir> <seed>\n");
   return 1;
 }

@@ -71,6 +71,41 @@ class K3FfiTest(unittest.TestCase):
         finally:
             db.close()
 
+    def test_tables_through_k3_call(self):
+        with k3.Db(self.path) as db:
+            db.call("StorageService.CreateBucket", {"name": "kb-sql"})
+            db.call("TableService.ConfigureEngine", {"bucket": "kb-sql"})
+            db.call("TableService.CreateTable", {
+                "bucket": "kb-sql", "name": "events",
+                "columns": [{"name": "id", "type": "LONG", "nullable": False},
+                            {"name": "kind", "type": "STRING"},
+                            {"name": "payload", "type": "JSON"}],
+                "merge_keys": ["id"]})
+            written = db.call("TableService.InsertRows", {
+                "bucket": "kb-sql", "tableName": "events",
+                "rows": [{"id": 1, "kind": "click", "payload": {"tier": "pro"}},
+                         '{"id": 2, "kind": "view", "payload": {"tier": "free"}}',
+                         {"id": "9223372036854775807", "kind": "click"}]})
+            self.assertEqual(written["rowsWritten"], "3")
+            result = db.call("TableService.Query", {
+                "bucket": "kb-sql", "tableName": "events",
+                "sql": "SELECT kind, COUNT(*) AS cnt FROM {table} GROUP BY kind ORDER BY cnt DESC"})
+            self.assertEqual(result["rows"], [{"kind": "click", "cnt": "2"},
+                                              {"kind": "view", "cnt": "1"}])
+            self.assertEqual([c["type"] for c in result["columns"]],
+                             ["COLUMN_TYPE_STRING", "COLUMN_TYPE_LONG"])
+            tiers = db.call("TableService.Query", {
+                "bucket": "kb-sql",
+                "sql": "SELECT json_extract_string(payload, '$.tier') AS tier FROM events "
+                       "WHERE id = $1", "params": [{"int64": "2"}]})
+            self.assertEqual(tiers["rows"], [{"tier": "free"}])
+            with self.assertRaises(k3.K3Error) as cm:
+                db.call("TableService.Query", {"bucket": "kb-sql", "sql": "DELETE FROM events"})
+            self.assertEqual(cm.exception.code_name, "INVALID_ARGUMENT")
+            count = db.call("TableService.Query", {"bucket": "kb-sql",
+                                                   "sql": "SELECT COUNT(*) AS n FROM events"})
+            self.assertEqual(count["rows"], [{"n": "3"}])
+
     def test_errors_are_k3_errors(self):
         with k3.Db(self.path) as db:
             db.call("StorageService.CreateBucket", {"name": "kb-err"})

@@ -36,9 +36,14 @@
 namespace k3 {
 namespace {
 
-constexpr int kRounds = 6;
-constexpr int kMinLines = 5;    // kill after this many lines of the child at least...
-constexpr int kMaxLines = 400;  // ...and at most this many
+#if defined(__SANITIZE_ADDRESS__)
+constexpr bool kSanitized = true;  // ASan makes each round several times slower
+#else
+constexpr bool kSanitized = false;
+#endif
+constexpr int kRounds = kSanitized ? 4 : 6;
+constexpr int kMinLines = 5;                       // kill after this many lines at least...
+constexpr int kMaxLines = kSanitized ? 200 : 400;  // ...and at most this many
 constexpr char kBucket[] = "crash";
 
 std::string EtagOf(std::string_view bytes) { return util::HexEncode(util::Md5Digest(bytes)); }
