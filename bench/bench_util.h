@@ -54,6 +54,16 @@ inline bool HasFlag(int argc, char** argv, std::string_view flag) {
   return false;
 }
 
+// The value of the last "<prefix><value>" argument (prefix e.g. "--only="), or "" when none.
+inline std::string FlagValue(int argc, char** argv, std::string_view prefix) {
+  std::string value;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg.starts_with(prefix)) value = arg.substr(prefix.size());
+  }
+  return value;
+}
+
 // Wall-clock seconds since construction (or the last Restart), from a monotonic clock.
 class Stopwatch {
  public:

@@ -244,11 +244,7 @@ void RunWorkload(const Workload& w, const std::string& pool, const k3::bench::Te
 
 int main(int argc, char** argv) {
   const bool quick = k3::bench::HasFlag(argc, argv, "--quick");
-  std::string only;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    if (arg.starts_with("--only=")) only = arg.substr(7);
-  }
+  const std::string only = k3::bench::FlagValue(argc, argv, "--only=");
   const size_t scale = quick ? 10 : 1;
   const std::vector<Workload> workloads = {
       {"4k", 100000 / scale, 4u << 10},

@@ -73,9 +73,10 @@ class ColumnIndex {
 // for texts nlohmann::json::accept (ToStored's check) also accepts: false for invalid texts
 // and for the few it leaves to ToStored to decide (numbers with an exponent or more than 300
 // integer digits, whose range nlohmann checks; \u escapes of surrogates, whose pairing it
-// checks; nesting deeper than 256). Bytes of 0x80 and above are taken as they are: the caller
-// checks UTF-8 separately.
-bool SurelyValidJson(std::string_view s) {
+// checks; nesting deeper than 256). Bytes of 0x80 and above are taken as they are (the
+// caller checks UTF-8): `*ascii` says whether there were none.
+bool SurelyValidJson(std::string_view s, bool* ascii) {
+  unsigned char high = 0;  // the OR of the bytes inside strings
   size_t i = 0;
   const size_t n = s.size();
   auto skip_space = [&] {
@@ -99,6 +100,7 @@ bool SurelyValidJson(std::string_view s) {
       }
       if (c < 0x20) return false;
       if (c != '\\') {
+        high |= c;
         ++i;
         continue;
       }
@@ -203,7 +205,10 @@ bool SurelyValidJson(std::string_view s) {
     // After a value: close containers, or go on with the next member or element.
     while (true) {
       skip_space();
-      if (depth == 0) return i == n;
+      if (depth == 0) {
+        *ascii = high < 0x80;
+        return i == n;
+      }
       if (i >= n) return false;
       const char open = stack[depth - 1];
       if (s[i] == (open == '{' ? '}' : ']')) {
@@ -248,8 +253,10 @@ bool StoredAsIs(const Column& column, const Value& value) {
           return tables::IsValidDate(s);
         case ColumnType::kTimestamp:
           return tables::IsValidTimestamp(s);
-        case ColumnType::kJson:
-          return SurelyValidJson(s) && util::IsValidUtf8(s);
+        case ColumnType::kJson: {
+          bool ascii = false;
+          return SurelyValidJson(s, &ascii) && (ascii || util::IsValidUtf8(s));
+        }
         default:
           return false;
       }
@@ -290,7 +297,10 @@ Status ConvertRow(const Row& row, size_t row_index, const std::vector<Column>& c
   static const Value kNull;
   const size_t n = columns.size();
   out->values.assign(n, &kNull);
-  out->converted.assign(n, Value());
+  out->converted.resize(n);
+  for (Value& v : out->converted) {
+    if (v.index() != 0) v = Value();
+  }
   out->present.assign(n, false);
   out->signature.assign(n, '0');
   size_t position = 0;
@@ -317,7 +327,13 @@ Status ConvertRow(const Row& row, size_t row_index, const std::vector<Column>& c
     out->present[c] = true;
     out->signature[c] = '1';
   }
-  return check_required ? CheckRequired(*out, columns, Label(row_index)) : Status();
+  if (!check_required) return Status();
+  for (size_t c = 0; c < n; ++c) {
+    if (!out->present[c] && !columns[c].nullable) {
+      return CheckRequired(*out, columns, Label(row_index));
+    }
+  }
+  return Status();
 }
 
 Status StepWrite(Stmt& stmt, std::string_view label, uint64_t* rows) {
