@@ -5,6 +5,7 @@
 #include "kv/store.h"
 #include "sources/source_impl.h"
 #include "storage/storage_impl.h"
+#include "vectors/vector_impl.h"
 #include "wire/rpc.h"
 
 namespace k3 {
@@ -19,9 +20,13 @@ class Db::Impl {
   std::unique_ptr<EventLog> events;
   std::unique_ptr<SourceService> sources;
   std::unique_ptr<StorageService> storage;
+  std::unique_ptr<VectorService::Impl> vectors_impl;
+  std::unique_ptr<VectorService> vectors;
 
   // Services go before the store they use.
   ~Impl() {
+    vectors.reset();
+    vectors_impl.reset();  // stops its worker and checkpoints loaded indexes
     storage.reset();
     sources.reset();
     events.reset();
@@ -45,9 +50,15 @@ Result<Db> Db::open(std::string_view path, Options options) {
   impl->storage_impl = std::make_unique<StorageService::Impl>(
       impl->store.get(), impl->events_impl.get(), impl->sources_impl.get());
   K3_RETURN_IF_ERROR(impl->storage_impl->Recover());
+  impl->vectors_impl = std::make_unique<VectorService::Impl>(
+      impl->store.get(),
+      [raw](std::string_view bucket) { return raw->storage_impl->CheckBucket(bucket); });
+  impl->storage_impl->AddBucketDeletionHook(
+      [raw](std::string_view bucket) { return raw->vectors_impl->DropBucket(bucket); });
   impl->events = std::make_unique<EventLog>(impl->events_impl.get());
   impl->sources = std::make_unique<SourceService>(impl->sources_impl.get());
   impl->storage = std::make_unique<StorageService>(impl->storage_impl.get());
+  impl->vectors = std::make_unique<VectorService>(impl->vectors_impl.get());
   return Db(std::move(impl));
 }
 
@@ -59,6 +70,7 @@ Db::~Db() = default;
 StorageService& Db::storage() { return *impl_->storage; }
 SourceService& Db::sources() { return *impl_->sources; }
 EventLog& Db::events() { return *impl_->events; }
+VectorService& Db::vectors() { return *impl_->vectors; }
 const std::string& Db::path() const { return impl_->path; }
 
 Result<std::string> Db::call(std::string_view method, std::string_view request_json) {

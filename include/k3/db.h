@@ -22,6 +22,7 @@
 #include "k3/sources.h"
 #include "k3/status.h"
 #include "k3/storage.h"
+#include "k3/vectors.h"
 
 namespace k3 {
 
@@ -47,6 +48,7 @@ class K3_EXPORT Db {
   StorageService& storage();
   SourceService& sources();
   EventLog& events();
+  VectorService& vectors();
 
   // The control plane: runs the RPC `method` ("StorageService.CreateBucket") on a request in
   // K3's JSON wire form and returns the response in the same form. Unknown methods are

@@ -9,6 +9,7 @@
 #include "k3/status.h"
 #include "k3/storage.h"
 #include "k3/types.h"
+#include "k3/vectors.h"
 #include "k3/version.h"
 
 #endif  // K3_K3_HPP_
