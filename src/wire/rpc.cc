@@ -37,6 +37,7 @@ const RpcTable& Table() {
     RegisterStorageRpcs(*t);
     RegisterSourceRpcs(*t);
     RegisterEventRpcs(*t);
+    RegisterVectorRpcs(*t);
     return t;
   }();
   return *table;

@@ -52,6 +52,7 @@ Result<Json> DispatchJson(Db& db, std::string_view method, const Json& request);
 void RegisterStorageRpcs(RpcTable& table);
 void RegisterSourceRpcs(RpcTable& table);
 void RegisterEventRpcs(RpcTable& table);
+void RegisterVectorRpcs(RpcTable& table);
 
 // The empty response {}.
 inline Json EmptyResponse() { return Json::object(); }
