@@ -8,6 +8,7 @@
 #include <faiss/impl/IDSelector.h>
 #include <faiss/impl/io.h>
 #include <faiss/index_io.h>
+#include <omp.h>
 
 #include <algorithm>
 #include <cstring>
@@ -75,6 +76,19 @@ std::unique_ptr<faiss::Index> NewFaiss(const IndexConfig& c, IndexKind kind) {
       return std::make_unique<faiss::IndexFlat>(c.dims, metric);
   }
 }
+
+// Runs FAISS single-threaded on the calling thread for its lifetime. One query gains nothing
+// from FAISS's OpenMP parallel regions (IndexHNSW::search opens one per call, with a visited
+// table per thread) and loses much when cores are busy. The setting is per thread in OpenMP,
+// so concurrent searches and the host's own OpenMP use are not affected.
+class SingleThreaded {
+ public:
+  SingleThreaded() : saved_(omp_get_max_threads()) { omp_set_num_threads(1); }
+  ~SingleThreaded() { omp_set_num_threads(saved_); }
+
+ private:
+  int saved_;
+};
 
 Status FaissError(std::string_view what, const std::exception& e) {
   return Internal("FAISS failed " + std::string(what) + ": " + e.what());
@@ -160,6 +174,7 @@ Status FaissIndex::Search(const float* query, int k, const faiss::IDSelector* se
   const auto kk = static_cast<faiss::Index::idx_t>(std::min<size_t>(k, labels_.size()));
   std::vector<float> distances(kk);
   std::vector<faiss::Index::idx_t> positions(kk);
+  SingleThreaded single_threaded;
   try {
     switch (kind_) {
       case IndexKind::kHnsw: {

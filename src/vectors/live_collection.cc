@@ -95,6 +95,9 @@ IndexConfig ConfigOf(const Collection& c) {
 LiveCollection::LiveCollection(CollectionRecord record, std::string checkpoint_path,
                                util::Logger logger)
     : config_(ConfigOf(record.info)),
+      collection_id_(record.info.collection_id),
+      name_(record.info.name),
+      bucket_(record.info.bucket),
       checkpoint_path_(std::move(checkpoint_path)),
       logger_(std::move(logger)),
       record_(std::move(record)) {}

@@ -77,6 +77,10 @@ class LiveCollection {
   std::optional<uint64_t> LabelOf(const std::string& id) const;
   bool dropped() const { return dropped_; }
   void MarkDropped() { dropped_ = true; }
+  // Never change over the collection's life.
+  const std::string& collection_id() const { return collection_id_; }
+  const std::string& name() const { return name_; }
+  const std::string& bucket() const { return bucket_; }
   // Applies a change already written to the store. An error leaves the collection unusable
   // (broken()); the owner drops it from memory so that it is loaded again from the rows.
   Status Apply(Change change);
@@ -111,12 +115,15 @@ class LiveCollection {
   Status RebuildLocked();  // requires mu_ exclusively; for Load
 
   const IndexConfig config_;
+  const std::string collection_id_;
+  const std::string name_;
+  const std::string bucket_;
   const std::string checkpoint_path_;
   util::Logger logger_;
 
   std::mutex write_mu_;
-  CollectionRecord record_;  // guarded by write_mu_
-  bool dropped_ = false;     // guarded by write_mu_
+  CollectionRecord record_;           // guarded by write_mu_
+  std::atomic<bool> dropped_{false};  // set under write_mu_ and live_mu_ of the service
 
   mutable std::shared_mutex mu_;
   std::unordered_map<uint64_t, Slot> slots_;                // by label; guarded by mu_

@@ -121,6 +121,7 @@ Status VectorService::Impl::DeleteEngine(const DeleteEngineRequest& r) {
     for (const auto& c : collections) AddCollectionRemoval(*batch, c, &dropped);
   }
   K3_RETURN_IF_ERROR(store_->Write(*batch));
+  ForgetEngine(r.bucket);
   for (auto& c : dropped) c->RemoveCheckpoint();
   return Status();
 }
@@ -133,6 +134,7 @@ Status VectorService::Impl::DropBucket(std::string_view bucket) {
   K3_ASSIGN_OR_RETURN(auto collections, BucketCollections(bucket));
   for (const auto& c : collections) AddCollectionRemoval(*batch, c, &dropped);
   K3_RETURN_IF_ERROR(store_->Write(*batch));
+  ForgetEngine(bucket);
   for (auto& c : dropped) c->RemoveCheckpoint();
   std::error_code ec;
   fs::remove_all(fs::path(VectorsDir()) / std::string(bucket), ec);
@@ -258,6 +260,7 @@ void VectorService::Impl::AddCollectionRemoval(
       live = it->second;
       live_.erase(it);
     }
+    by_name_.erase(NameKey(c.bucket, c.name));
   }
   if (live) {
     std::lock_guard write_lock(live->write_mu());
@@ -284,9 +287,24 @@ Status VectorService::Impl::DeleteCollection(std::string_view bucket, std::strin
 
 Result<std::shared_ptr<LiveCollection>> VectorService::Impl::Acquire(std::string_view bucket,
                                                                      std::string_view collection) {
+  {
+    // Fast path: a loaded collection of a bucket known to have an engine.
+    std::lock_guard lock(live_mu_);
+    if (engines_.count(bucket)) {
+      std::shared_ptr<LiveCollection> found;
+      if (auto it = by_name_.find(NameKey(bucket, collection)); it != by_name_.end()) {
+        found = it->second;
+      } else if (auto id_it = live_.find(std::string(collection)); id_it != live_.end()) {
+        found = id_it->second;
+      }
+      if (found && !found->dropped() && found->bucket() == bucket) return found;
+    }
+  }
+  std::lock_guard engine_lock(engine_mu_);
   K3_RETURN_IF_ERROR(CheckEngine(bucket));
   K3_ASSIGN_OR_RETURN(CollectionRecord found, FindCollection(bucket, collection));
   std::lock_guard lock(live_mu_);
+  engines_.insert(std::string(bucket));
   auto it = live_.find(found.info.collection_id);
   if (it != live_.end()) return it->second;
   // Load at one snapshot: the record and the rows agree.
@@ -297,12 +315,29 @@ Result<std::shared_ptr<LiveCollection>> VectorService::Impl::Acquire(std::string
       record, CheckpointPath(bucket, record.info.collection_id), store_->logger());
   K3_RETURN_IF_ERROR(live->Load(*store_, snapshot.get()));
   live_[record.info.collection_id] = live;
+  by_name_[NameKey(bucket, record.info.name)] = live;
   return live;
 }
 
 void VectorService::Impl::Forget(const std::string& collection_id) {
   std::lock_guard lock(live_mu_);
-  live_.erase(collection_id);
+  auto it = live_.find(collection_id);
+  if (it == live_.end()) return;
+  by_name_.erase(NameKey(it->second->bucket(), it->second->name()));
+  live_.erase(it);
+}
+
+void VectorService::Impl::ForgetEngine(std::string_view bucket) {
+  std::lock_guard lock(live_mu_);
+  auto it = engines_.find(bucket);
+  if (it != engines_.end()) engines_.erase(it);
+}
+
+std::string VectorService::Impl::NameKey(std::string_view bucket, std::string_view name) {
+  std::string key(bucket);
+  key.push_back('\0');
+  key.append(name);
+  return key;
 }
 
 // ---- Background maintenance ----

@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -71,8 +72,11 @@ class K3_HIDDEN VectorService::Impl {
   // The loaded collection (loading it on first use).
   Result<std::shared_ptr<vectors::LiveCollection>> Acquire(std::string_view bucket,
                                                            std::string_view collection);
-  // Forgets a loaded collection (deleted, or broken by a failed apply).
+  // Forgets a loaded collection (broken by a failed apply), to be loaded again.
   void Forget(const std::string& collection_id);
+  // Forgets that `bucket` has an engine (deleted).
+  void ForgetEngine(std::string_view bucket);
+  static std::string NameKey(std::string_view bucket, std::string_view name);
   // Adds to `batch` the removal of a collection and its rows; drops it from memory.
   void AddCollectionRemoval(kv::Batch& batch, const vectors::CollectionRecord& record,
                             std::vector<std::shared_ptr<vectors::LiveCollection>>* dropped);
@@ -88,10 +92,18 @@ class K3_HIDDEN VectorService::Impl {
   BucketCheck bucket_check_;
   QueryEmbedder embedder_;
 
-  std::mutex engine_mu_;  // serializes engine and collection creation/deletion
+  // Serializes engine and collection creation/deletion, and the slow path of Acquire (so
+  // that the caches below never learn of an engine or collection being removed meanwhile).
+  std::mutex engine_mu_;
 
-  std::mutex live_mu_;  // guards live_; held while loading a collection
-  std::map<std::string, std::shared_ptr<vectors::LiveCollection>> live_;  // by collection id
+  // Guards the caches; held while loading a collection. Lock order: engine_mu_, live_mu_,
+  // a collection's write_mu(). The caches let a search or write of a loaded collection skip
+  // the store: buckets known to have an engine, and loaded collections by id and by
+  // "<bucket>\0<name>". Removing an engine, a collection or a bucket erases its entries.
+  std::mutex live_mu_;
+  std::map<std::string, std::shared_ptr<vectors::LiveCollection>> live_;     // by id
+  std::map<std::string, std::shared_ptr<vectors::LiveCollection>> by_name_;  // by bucket\0name
+  std::set<std::string, std::less<>> engines_;
 
   std::mutex queue_mu_;
   std::condition_variable queue_cv_;

@@ -203,11 +203,7 @@ Status VectorService::Impl::SearchOne(const std::vector<std::shared_ptr<LiveColl
   if (r.include_content) {
     // Texts live only in the rows.
     for (size_t t = 0; t < targets.size(); ++t) {
-      std::string collection_id;
-      {
-        std::lock_guard lock(targets[t]->write_mu());
-        collection_id = targets[t]->record().info.collection_id;
-      }
+      const std::string& collection_id = targets[t]->collection_id();
       for (SearchHit& hit : merged) {
         if (hit.collection != names[t]) continue;
         K3_ASSIGN_OR_RETURN(
@@ -233,19 +229,15 @@ Result<SearchResponse> VectorService::Impl::Search(const SearchRequest& r) {
   if (r.vectors.empty() && r.text.empty()) {
     return InvalidArgument("a search needs query vectors or a text");
   }
-  K3_RETURN_IF_ERROR(CheckEngine(r.bucket));
-
   // The collections to search.
   std::vector<std::shared_ptr<LiveCollection>> targets;
   std::vector<std::string> names;
-  std::vector<Collection> infos;
   if (!r.collection.empty()) {
     K3_ASSIGN_OR_RETURN(auto live, Acquire(r.bucket, r.collection));
-    K3_ASSIGN_OR_RETURN(CollectionRecord record, FindCollection(r.bucket, r.collection));
     targets.push_back(live);
-    names.push_back(record.info.name);
-    infos.push_back(record.info);
+    names.push_back(live->name());
   } else {
+    K3_RETURN_IF_ERROR(CheckEngine(r.bucket));
     K3_ASSIGN_OR_RETURN(auto records, BucketCollections(r.bucket));
     int dims = r.vectors.empty() ? 0 : static_cast<int>(r.vectors[0].size());
     for (const auto& record : records) {
@@ -253,7 +245,6 @@ Result<SearchResponse> VectorService::Impl::Search(const SearchRequest& r) {
       K3_ASSIGN_OR_RETURN(auto live, Acquire(r.bucket, record.info.collection_id));
       targets.push_back(live);
       names.push_back(record.info.name);
-      infos.push_back(record.info);
     }
     if (targets.empty()) {
       return NotFound("bucket \"" + r.bucket + "\" has no collection with " + std::to_string(dims) +
@@ -268,12 +259,18 @@ Result<SearchResponse> VectorService::Impl::Search(const SearchRequest& r) {
           "text queries need an embedder, which comes with the pipelines service; pass query "
           "vectors instead");
     }
-    K3_ASSIGN_OR_RETURN(auto embedded, embedder_(infos[0], r.text));
+    Collection first;
+    {
+      std::lock_guard lock(targets[0]->write_mu());
+      first = targets[0]->record().info;
+    }
+    K3_ASSIGN_OR_RETURN(auto embedded, embedder_(first, r.text));
     queries.push_back(std::move(embedded));
   }
   for (size_t i = 0; i < queries.size(); ++i) {
-    for (const auto& info : infos) {
-      K3_RETURN_IF_ERROR(vectors::ValidateValues(queries[i], info.dimensions, info.metric,
+    for (const auto& target : targets) {
+      K3_RETURN_IF_ERROR(vectors::ValidateValues(queries[i], target->config().dims,
+                                                 target->config().metric,
                                                  "vectors[" + std::to_string(i) + "]"));
     }
   }
