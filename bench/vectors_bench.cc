@@ -108,6 +108,8 @@ Measure RunQueries(const Dataset& d, Fn&& search) {
 
 int PickEfSearch(const Dataset& d, faiss::IndexHNSWFlat& index) {
   for (int ef : {16, 32, 64, 128, 256, 512, 1024}) {
+    // FAISS 1.7.3 bounds the search by both the index's efSearch and the parameters'.
+    index.hnsw.efSearch = ef;
     faiss::SearchParametersHNSW p;
     p.efSearch = ef;
     Measure m = RunQueries(d, [&](int q) {
@@ -177,6 +179,7 @@ void CompareHnsw(k3::Db& db, const Dataset& d, const std::string& suffix) {
   faiss_m.build_s = k3::bench::TimeSeconds(
       [&] { faiss_index.add(static_cast<faiss::Index::idx_t>(d.n), d.data.data()); });
   const int ef = PickEfSearch(d, faiss_index);
+  faiss_index.hnsw.efSearch = ef;
   faiss::SearchParametersHNSW params;
   params.efSearch = ef;
   Measure fm = RunQueries(d, [&](int q) {

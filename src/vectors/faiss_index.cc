@@ -61,7 +61,6 @@ std::unique_ptr<faiss::Index> NewFaiss(const IndexConfig& c, IndexKind kind) {
     case IndexKind::kHnsw: {
       auto index = std::make_unique<faiss::IndexHNSWFlat>(c.dims, c.hnsw.m, metric);
       index->hnsw.efConstruction = c.hnsw.ef_construction;
-      index->hnsw.efSearch = c.hnsw.ef_search;
       return index;
     }
     case IndexKind::kIvfFlat: {
@@ -100,7 +99,15 @@ size_t IvfTrainThreshold(const IvfParams& p) { return static_cast<size_t>(p.nlis
 
 FaissIndex::FaissIndex(const IndexConfig& config, IndexKind kind,
                        std::unique_ptr<faiss::Index> index)
-    : config_(config), kind_(kind), index_(std::move(index)) {}
+    : config_(config), kind_(kind), index_(std::move(index)) {
+  // FAISS 1.7.3's HNSW search bounds its candidate queue by the index's own efSearch as well
+  // as by SearchParametersHNSW::efSearch (measured: the effective breadth is about the smaller
+  // of the two). Searches pass the breadth they want in their parameters, so the index's own
+  // value is set to the ceiling once, here, instead of being changed under concurrent searches.
+  if (auto* hnsw = dynamic_cast<faiss::IndexHNSW*>(index_.get())) {
+    hnsw->hnsw.efSearch = kMaxEfSearch;
+  }
+}
 
 FaissIndex::~FaissIndex() = default;
 
@@ -168,8 +175,11 @@ Status FaissIndex::Search(const float* query, int k, const faiss::IDSelector* se
   if (labels_.empty() || k <= 0) return Status();
   std::unique_ptr<faiss::IDSelectorBitmap> live_sel;
   if (selector == nullptr && dead_ > 0) {
+    if (dead_ == labels_.size()) return Status();
     live_sel = std::make_unique<faiss::IDSelectorBitmap>(live_.size(), live_.data());
     selector = live_sel.get();
+    // Tombstones take room among the candidates: widen by the share of live positions.
+    widen = std::max(widen, static_cast<double>(labels_.size()) / (labels_.size() - dead_));
   }
   const auto kk = static_cast<faiss::Index::idx_t>(std::min<size_t>(k, labels_.size()));
   std::vector<float> distances(kk);
