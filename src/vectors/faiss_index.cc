@@ -100,12 +100,8 @@ size_t IvfTrainThreshold(const IvfParams& p) { return static_cast<size_t>(p.nlis
 FaissIndex::FaissIndex(const IndexConfig& config, IndexKind kind,
                        std::unique_ptr<faiss::Index> index)
     : config_(config), kind_(kind), index_(std::move(index)) {
-  // FAISS 1.7.3's HNSW search bounds its candidate queue by the index's own efSearch as well
-  // as by SearchParametersHNSW::efSearch (measured: the effective breadth is about the smaller
-  // of the two). Searches pass the breadth they want in their parameters, so the index's own
-  // value is set to the ceiling once, here, instead of being changed under concurrent searches.
   if (auto* hnsw = dynamic_cast<faiss::IndexHNSW*>(index_.get())) {
-    hnsw->hnsw.efSearch = kMaxEfSearch;
+    hnsw->hnsw.efSearch = config_.hnsw.ef_search;
   }
 }
 
@@ -181,7 +177,18 @@ Status FaissIndex::Search(const float* query, int k, const faiss::IDSelector* se
     // Tombstones take room among the candidates: widen by the share of live positions.
     widen = std::max(widen, static_cast<double>(labels_.size()) / (labels_.size() - dead_));
   }
-  const auto kk = static_cast<faiss::Index::idx_t>(std::min<size_t>(k, labels_.size()));
+  // A widened HNSW search asks FAISS for more results rather than for a larger efSearch:
+  // FAISS 1.7.3 bounds an HNSW search by the index's own hnsw.efSearch as well as by the
+  // parameters' (measured: about the smaller of the two), and its candidate queue is sized by
+  // max(hnsw.efSearch, k). Changing the index's value would race with concurrent searches;
+  // asking for `breadth` results gives the same search, then only the best k are kept.
+  size_t want = static_cast<size_t>(k);
+  int breadth = std::max(config_.hnsw.ef_search, k);
+  if (kind_ == IndexKind::kHnsw && widen > 1.0) {
+    breadth = static_cast<int>(std::min<double>(breadth * widen, kMaxEfSearch));
+    want = std::max<size_t>(want, static_cast<size_t>(breadth));
+  }
+  const auto kk = static_cast<faiss::Index::idx_t>(std::min<size_t>(want, labels_.size()));
   std::vector<float> distances(kk);
   std::vector<faiss::Index::idx_t> positions(kk);
   SingleThreaded single_threaded;
@@ -189,8 +196,7 @@ Status FaissIndex::Search(const float* query, int k, const faiss::IDSelector* se
     switch (kind_) {
       case IndexKind::kHnsw: {
         faiss::SearchParametersHNSW params;
-        double ef = std::max(config_.hnsw.ef_search, k) * std::max(1.0, widen);
-        params.efSearch = static_cast<int>(std::min<double>(ef, kMaxEfSearch));
+        params.efSearch = breadth;
         params.sel = const_cast<faiss::IDSelector*>(selector);
         index_->search(1, query, kk, distances.data(), positions.data(), &params);
         break;
@@ -215,7 +221,7 @@ Status FaissIndex::Search(const float* query, int k, const faiss::IDSelector* se
   } catch (const std::exception& e) {
     return FaissError("searching", e);
   }
-  for (faiss::Index::idx_t i = 0; i < kk; ++i) {
+  for (faiss::Index::idx_t i = 0; i < kk && out->size() < static_cast<size_t>(k); ++i) {
     if (positions[i] < 0) continue;
     out->push_back({positions[i], distances[i]});
   }
