@@ -6,6 +6,10 @@ find_package(OpenSSL REQUIRED COMPONENTS Crypto)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(fmt REQUIRED)
 find_package(SQLite3 REQUIRED)
+# Debian's FAISS 1.7.3 ships only a static, position-independent libfaiss.a whose imported
+# target names OpenMP::OpenMP_CXX (and BLAS/LAPACK), so OpenMP must be found first.
+find_package(OpenMP REQUIRED COMPONENTS CXX)
+find_package(faiss REQUIRED)
 
 set(K3_PRIVATE_DEPS
   PkgConfig::ROCKSDB
@@ -13,4 +17,6 @@ set(K3_PRIVATE_DEPS
   nlohmann_json::nlohmann_json
   fmt::fmt
   SQLite::SQLite3
+  faiss
+  OpenMP::OpenMP_CXX
   Threads::Threads)

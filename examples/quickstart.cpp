@@ -1,8 +1,10 @@
 // The k3 quickstart: opens a data directory, creates a bucket, puts the files of
 // examples/data/ into it and lists them, loads examples/data/events.jsonl into a table and
-// runs K3's DuckDB cheat-sheet queries on it. Run: ./build.sh demo
+// runs K3's DuckDB cheat-sheet queries on it, then fills a vector collection and runs a
+// filtered search. Run: ./build.sh demo
 //
 //   k3_quickstart [DATA_DIR] [CORPUS_DIR]     (defaults: ./k3-data, ./examples/data)
+#include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -118,6 +120,62 @@ k3::Status PrintCheatSheet(k3::Db& db) {
   return k3::Status::Ok();
 }
 
+// A made-up 8-d embedding: each topic points in its own direction, each item is nudged.
+std::vector<float> DemoEmbedding(int topic, int item) {
+  std::vector<float> v(8, 0.05f);
+  v[topic] = 1.0f;
+  v[(topic + 1 + item % 3) % 8] += 0.1f * static_cast<float>(item % 7);
+  return v;
+}
+
+// The vector engine of the demo bucket: a collection of 200 vectors with metadata, and a
+// search restricted by a metadata filter.
+int VectorDemo(k3::Db& db) {
+  const char* kTopics[] = {"billing", "refunds", "shipping", "accounts"};
+  auto& vectors = db.vectors();
+  if (auto e = vectors.configure_engine({.bucket = "kb-demo"}); !e.ok()) {
+    return Fail(e.status(), "configure vector engine");
+  }
+  if (!vectors.get_collection("kb-demo", "faq").ok()) {
+    auto c = vectors.create_collection({.bucket = "kb-demo",
+                                        .name = "faq",
+                                        .dimensions = 8,
+                                        .metric = k3::VectorMetric::kCosine,
+                                        .index = k3::VectorIndexType::kHnsw});
+    if (!c.ok()) return Fail(c.status(), "create collection");
+  }
+  k3::WriteVectorsRequest write{.bucket = "kb-demo", .collection = "faq"};
+  for (int i = 0; i < 200; ++i) {
+    const int topic = i % 4;
+    write.vectors.push_back(
+        {"faq-" + std::to_string(i),
+         DemoEmbedding(topic, i),
+         {{"topic", std::string(kTopics[topic])}, {"year", static_cast<double>(2020 + i % 5)}},
+         "answer " + std::to_string(i) + " about " + kTopics[topic]});
+  }
+  auto written = vectors.upsert_vectors(write);
+  if (!written.ok()) return Fail(written.status(), "upsert vectors");
+  std::printf("\nupserted %llu vectors into collection faq\n",
+              static_cast<unsigned long long>(written->written));
+
+  k3::SearchRequest search{.bucket = "kb-demo",
+                           .collection = "faq",
+                           .vectors = {DemoEmbedding(1, 3)},
+                           .top_k = 3,
+                           .include_content = true};
+  search.filter = k3::VectorFilter::And(
+      {k3::VectorFilter::Eq("topic", std::string("refunds")),
+       k3::VectorFilter::Compare(k3::VectorFilter::Op::kGte, "year", 2023.0)});
+  auto hits = vectors.search(search);
+  if (!hits.ok()) return Fail(hits.status(), "search");
+  std::printf("search near \"refunds\", filter topic = refunds AND year >= 2023:\n");
+  for (const auto& h : hits->results[0]) {
+    std::printf("  %-8s score %.4f  year %.0f  %s\n", h.id.c_str(), h.score,
+                std::get<double>(h.metadata.at("year")), h.text.value_or("").c_str());
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -178,5 +236,5 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(events->row_count),
               static_cast<unsigned long long>(events->version));
   if (k3::Status s = PrintCheatSheet(*db); !s.ok()) return Fail(s, "cheat-sheet query");
-  return 0;
+  return VectorDemo(*db);
 }

@@ -6,6 +6,7 @@
 #include "sources/source_impl.h"
 #include "storage/storage_impl.h"
 #include "tables/table_impl.h"
+#include "vectors/vector_impl.h"
 #include "wire/rpc.h"
 
 namespace k3 {
@@ -22,11 +23,15 @@ class Db::Impl {
   std::unique_ptr<SourceService> sources;
   std::unique_ptr<StorageService> storage;
   std::unique_ptr<TableService> tables;
+  std::unique_ptr<VectorService::Impl> vectors_impl;
+  std::unique_ptr<VectorService> vectors;
 
   // Services go before the store they use. The table engines close their SQLite files first.
   ~Impl() {
     tables.reset();
     tables_impl.reset();
+    vectors.reset();
+    vectors_impl.reset();  // stops its worker and checkpoints loaded indexes
     storage.reset();
     sources.reset();
     events.reset();
@@ -56,10 +61,16 @@ Result<Db> Db::open(std::string_view path, Options options) {
   // Deleting a bucket deletes its table engine (the SQLite file) first.
   impl->storage_impl->AddBucketDeletionHook(
       [raw](std::string_view bucket) { return raw->tables_impl->OnBucketDeleted(bucket); });
+  impl->vectors_impl = std::make_unique<VectorService::Impl>(
+      impl->store.get(),
+      [raw](std::string_view bucket) { return raw->storage_impl->CheckBucket(bucket); });
+  impl->storage_impl->AddBucketDeletionHook(
+      [raw](std::string_view bucket) { return raw->vectors_impl->DropBucket(bucket); });
   impl->events = std::make_unique<EventLog>(impl->events_impl.get());
   impl->sources = std::make_unique<SourceService>(impl->sources_impl.get());
   impl->storage = std::make_unique<StorageService>(impl->storage_impl.get());
   impl->tables = std::make_unique<TableService>(impl->tables_impl.get());
+  impl->vectors = std::make_unique<VectorService>(impl->vectors_impl.get());
   return Db(std::move(impl));
 }
 
@@ -72,6 +83,7 @@ StorageService& Db::storage() { return *impl_->storage; }
 SourceService& Db::sources() { return *impl_->sources; }
 EventLog& Db::events() { return *impl_->events; }
 TableService& Db::tables() { return *impl_->tables; }
+VectorService& Db::vectors() { return *impl_->vectors; }
 const std::string& Db::path() const { return impl_->path; }
 
 Result<std::string> Db::call(std::string_view method, std::string_view request_json) {

@@ -16,7 +16,9 @@ foreach(run first second)
       "2026-01-12 08:00:00 +4"
       "evj_0125 +cart.add +1"
       "free +99"
-      "p95_ms *\n +[0-9]")
+      "p95_ms *\n +[0-9]"
+      "upserted 200 vectors into collection faq"
+      "filter topic = refunds AND year >= 2023:\n +faq-")
     if(NOT out MATCHES "${expected}")
       message(FATAL_ERROR "quickstart (${run} run): output lacks \"${expected}\"")
     endif()

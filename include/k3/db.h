@@ -23,6 +23,7 @@
 #include "k3/status.h"
 #include "k3/storage.h"
 #include "k3/tables.h"
+#include "k3/vectors.h"
 
 namespace k3 {
 
@@ -49,6 +50,7 @@ class K3_EXPORT Db {
   SourceService& sources();
   EventLog& events();
   TableService& tables();
+  VectorService& vectors();
 
   // The control plane: runs the RPC `method` ("StorageService.CreateBucket") on a request in
   // K3's JSON wire form and returns the response in the same form. Unknown methods are

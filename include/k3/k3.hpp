@@ -10,6 +10,7 @@
 #include "k3/storage.h"
 #include "k3/tables.h"
 #include "k3/types.h"
+#include "k3/vectors.h"
 #include "k3/version.h"
 
 #endif  // K3_K3_HPP_

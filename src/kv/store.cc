@@ -25,7 +25,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::array<const char*, static_cast<int>(Cf::kCount)> kCfNames = {
-    "default", "buckets", "objects", "chunks", "uploads", "events", "records"};
+    "default", "buckets", "objects", "chunks", "uploads", "events", "records", "vectors"};
 
 constexpr char kMarkerFile[] = "K3DATA";
 constexpr char kLockFile[] = "k3.lock";

@@ -41,6 +41,7 @@ enum class Cf : int {
   kUploads,   // multipart uploads and their parts
   kEvents,    // offset (8 bytes, BE) -> event record
   kRecords,   // other services' domain records, by "<kind>/<scope>/<id>"
+  kVectors,   // VectorService: engines, collections, vector rows (see vectors/records.h)
   kCount,
 };
 

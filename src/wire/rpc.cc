@@ -38,6 +38,7 @@ const RpcTable& Table() {
     RegisterSourceRpcs(*t);
     RegisterEventRpcs(*t);
     RegisterTableRpcs(*t);
+    RegisterVectorRpcs(*t);
     return t;
   }();
   return *table;

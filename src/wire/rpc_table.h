@@ -53,6 +53,7 @@ void RegisterStorageRpcs(RpcTable& table);
 void RegisterSourceRpcs(RpcTable& table);
 void RegisterEventRpcs(RpcTable& table);
 void RegisterTableRpcs(RpcTable& table);
+void RegisterVectorRpcs(RpcTable& table);
 
 // The empty response {}.
 inline Json EmptyResponse() { return Json::object(); }

@@ -8,6 +8,11 @@
 //     forever, in the order of StorageWorkload(seed); prints "READY" once the bucket exists,
 //     then "PUT <key> <etag> <size> <version>" and "DEL <key>" after each acknowledged call.
 //
+//   k3_crash_child vectors <data_dir> <seed> <round>
+//     upserts and deletes batches of vectors in collection "c" (HNSW, 8-d) of bucket
+//     "vcrash" forever, in the order of VectorWorkload(seed, round); prints "READY" once the
+//     collection exists, then "ACK <version>" after each acknowledged batch.
+//
 //   k3_crash_child large-object <data_dir>
 //     streams a 1 GiB object into bucket "large" with an 8 MiB block cache, streams it back
 //     comparing every byte on the fly, reads a range in its middle, and reports (never
@@ -26,6 +31,7 @@
 #include <string>
 
 #include "k3/k3.hpp"
+#include "vector_workload.h"
 #include "workload.h"
 
 namespace {
@@ -71,6 +77,57 @@ int RunStorage(const std::string& dir, uint64_t seed) {
       std::printf("PUT %s %s %zu %llu\n", op.key.c_str(), info->etag.c_str(), op.size,
                   static_cast<unsigned long long>(op.version));
     }
+    std::fflush(stdout);
+  }
+}
+
+int RunVectors(const std::string& dir, uint64_t seed, uint64_t round) {
+  using k3::crash::kVectorBucket;
+  using k3::crash::kVectorCollection;
+  auto db = k3::Db::open(dir);
+  if (!db.ok()) {
+    std::fprintf(stderr, "open: %s\n", db.status().ToString().c_str());
+    return 2;
+  }
+  if (!db->storage().get_bucket(kVectorBucket).ok()) {
+    if (!db->storage().create_bucket({.name = kVectorBucket}).ok()) return 3;
+  }
+  auto& vectors = db->vectors();
+  if (!vectors.configure_engine({.bucket = kVectorBucket}).ok()) return 3;
+  if (!vectors.get_collection(kVectorBucket, kVectorCollection).ok()) {
+    auto c = vectors.create_collection({.bucket = kVectorBucket,
+                                        .name = kVectorCollection,
+                                        .dimensions = k3::crash::kVectorDims,
+                                        .metric = k3::VectorMetric::kL2,
+                                        .index = k3::VectorIndexType::kHnsw});
+    if (!c.ok()) return 3;
+  }
+  std::printf("READY\n");
+  std::fflush(stdout);
+  k3::crash::VectorWorkload workload(seed, round);
+  for (;;) {
+    const k3::crash::VectorOp op = workload.Next();
+    k3::Status s;
+    if (op.is_delete) {
+      s = vectors
+              .delete_vectors(
+                  {.bucket = kVectorBucket, .collection = kVectorCollection, .ids = op.ids})
+              .status();
+    } else {
+      k3::WriteVectorsRequest w{.bucket = kVectorBucket, .collection = kVectorCollection};
+      for (const auto& id : op.ids) {
+        w.vectors.push_back({id,
+                             k3::crash::VectorValues(id, op.version),
+                             {{"version", static_cast<double>(op.version)}},
+                             std::nullopt});
+      }
+      s = vectors.upsert_vectors(w).status();
+    }
+    if (!s.ok()) {
+      std::fprintf(stderr, "vectors: %s\n", s.ToString().c_str());
+      return 4;
+    }
+    std::printf("ACK %llu\n", static_cast<unsigned long long>(op.version));
     std::fflush(stdout);
   }
 }
@@ -179,9 +236,14 @@ int main(int argc, char** argv) {
     return RunStorage(argv[2], std::strtoull(argv[3], nullptr, 10));
   }
   if (mode == "large-object" && argc == 3) return RunLargeObject(argv[2]);
+  if (mode == "vectors" && argc == 5) {
+    return RunVectors(argv[2], std::strtoull(argv[3], nullptr, 10),
+                      std::strtoull(argv[4], nullptr, 10));
+  }
   std::fprintf(stderr,
                "usage: k3_crash_child storage <data_dir> <seed>\n"
                "       k3_crash_child large-object <data_dir>\n"
-               "       k3_crash_child tables <data_dir> <seed>\n");
+               "       k3_crash_child tables <data_dir> <seed>\n"
+               "       k3_crash_child vectors <data_dir> <seed> <round>\n");
   return 1;
 }

@@ -863,6 +863,19 @@ TEST(WireRpcTableTest, MethodNamesAreSortedAndComplete) {
                         "StorageService.GetObjectUrl",
                         "SourceService.GetSource",
                         "SourceService.ListSources",
+                        "VectorService.ConfigureEngine",
+                        "VectorService.GetEngine",
+                        "VectorService.DeleteEngine",
+                        "VectorService.ListInstances",
+                        "VectorService.CreateCollection",
+                        "VectorService.GetCollection",
+                        "VectorService.ListCollections",
+                        "VectorService.DeleteCollection",
+                        "VectorService.InsertVectors",
+                        "VectorService.UpsertVectors",
+                        "VectorService.DeleteVectors",
+                        "VectorService.GetVectors",
+                        "VectorService.Search",
                         "EventService.ReadEvents"}) {
     EXPECT_NE(std::find(names.begin(), names.end(), m), names.end()) << m;
   }
