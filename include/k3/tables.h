@@ -59,14 +59,6 @@ struct Column {
 using Value =
     std::variant<std::monostate, int64_t, double, std::string, std::vector<uint8_t>, bool>;
 
-enum class EngineStatus : int {
-  kUnspecified = 0,
-  kPending = 1,
-  kProvisioning = 2,
-  kActive = 3,
-  kError = 4
-};
-
 struct TableEngine {
   std::string engine_id;  // "eng_..."
   std::string bucket;

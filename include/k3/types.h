@@ -11,6 +11,16 @@ namespace k3 {
 // Unix time in milliseconds: every k3 timestamp.
 using TimestampMs = int64_t;
 
+// The state of a bucket's table or vector engine. k3's embedded engines are ACTIVE once
+// configured; the other states exist for K3's hosted engines.
+enum class EngineStatus : int {
+  kUnspecified = 0,
+  kPending = 1,
+  kProvisioning = 2,
+  kActive = 3,
+  kError = 4,
+};
+
 // The listing cursor returned with every page. An empty next_page_token means the last page.
 // total_count is the number of items across all pages, or -1 when unknown.
 struct Pagination {

@@ -57,14 +57,6 @@ enum class EngineMode : int {
   kPick = 3,      // an existing remote instance: UNIMPLEMENTED in k3
 };
 
-enum class EngineStatus : int {
-  kUnspecified = 0,
-  kPending = 1,
-  kProvisioning = 2,
-  kActive = 3,
-  kError = 4,
-};
-
 enum class VectorMetric : int { kUnspecified = 0, kL2 = 1, kIp = 2, kCosine = 3 };
 
 enum class VectorIndexType : int { kUnspecified = 0, kFlat = 1, kHnsw = 2, kIvfFlat = 3 };

@@ -105,6 +105,16 @@ Status ParseStatus(const Json& v, std::string_view path, Status* out);
 // StatusCodeName's inverse; false for an unknown name.
 bool StatusCodeFromName(std::string_view name, StatusCode* code);
 
+// EngineStatus (k3/types.h), shared by the table and vector engines.
+inline constexpr EnumName kEngineStatusNames[] = {
+    {static_cast<int>(EngineStatus::kUnspecified), "ENGINE_STATUS_UNSPECIFIED"},
+    {static_cast<int>(EngineStatus::kPending), "ENGINE_STATUS_PENDING"},
+    {static_cast<int>(EngineStatus::kProvisioning), "ENGINE_STATUS_PROVISIONING"},
+    {static_cast<int>(EngineStatus::kActive), "ENGINE_STATUS_ACTIVE"},
+    {static_cast<int>(EngineStatus::kError), "ENGINE_STATUS_ERROR"},
+};
+inline constexpr EnumInfo kEngineStatusEnum{"ENGINE_STATUS_", kEngineStatusNames};
+
 Json PaginationJson(const Pagination& p);
 Status ParsePagination(const Json& v, std::string_view path, Pagination* out);
 

@@ -45,15 +45,6 @@ inline constexpr EnumName kColumnTypeNames[] = {
 };
 inline constexpr EnumInfo kColumnTypeEnum{"COLUMN_TYPE_", kColumnTypeNames};
 
-inline constexpr EnumName kEngineStatusNames[] = {
-    {static_cast<int>(EngineStatus::kUnspecified), "ENGINE_STATUS_UNSPECIFIED"},
-    {static_cast<int>(EngineStatus::kPending), "ENGINE_STATUS_PENDING"},
-    {static_cast<int>(EngineStatus::kProvisioning), "ENGINE_STATUS_PROVISIONING"},
-    {static_cast<int>(EngineStatus::kActive), "ENGINE_STATUS_ACTIVE"},
-    {static_cast<int>(EngineStatus::kError), "ENGINE_STATUS_ERROR"},
-};
-inline constexpr EnumInfo kEngineStatusEnum{"ENGINE_STATUS_", kEngineStatusNames};
-
 inline constexpr EnumName kTableSourceNames[] = {
     {static_cast<int>(TableSource::kManual), "TABLE_SOURCE_MANUAL"},
     {static_cast<int>(TableSource::kPipeline), "TABLE_SOURCE_PIPELINE"},

@@ -31,15 +31,6 @@ inline constexpr EnumName kEngineModeNames[] = {
 };
 inline constexpr EnumInfo kEngineModeEnum{"ENGINE_MODE_", kEngineModeNames};
 
-inline constexpr EnumName kEngineStatusNames[] = {
-    {static_cast<int>(EngineStatus::kUnspecified), "ENGINE_STATUS_UNSPECIFIED"},
-    {static_cast<int>(EngineStatus::kPending), "ENGINE_STATUS_PENDING"},
-    {static_cast<int>(EngineStatus::kProvisioning), "ENGINE_STATUS_PROVISIONING"},
-    {static_cast<int>(EngineStatus::kActive), "ENGINE_STATUS_ACTIVE"},
-    {static_cast<int>(EngineStatus::kError), "ENGINE_STATUS_ERROR"},
-};
-inline constexpr EnumInfo kEngineStatusEnum{"ENGINE_STATUS_", kEngineStatusNames};
-
 inline constexpr EnumName kVectorMetricNames[] = {
     {static_cast<int>(VectorMetric::kUnspecified), "METRIC_UNSPECIFIED"},
     {static_cast<int>(VectorMetric::kL2), "L2"},
