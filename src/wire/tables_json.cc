@@ -176,7 +176,9 @@ Status ParamFromJson(const Json& j, std::string_view path, Value* out) {
                       "a typed parameter is an object with exactly one of int64, double, text, "
                       "blob, bool, null");
   }
-  const auto& [key, v] = *j.items().begin();
+  const auto only = j.begin();
+  const std::string& key = only.key();
+  const Json& v = only.value();
   const std::string sub = JoinPath(path, key);
   if (key == "int64") {
     int64_t i = 0;

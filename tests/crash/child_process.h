@@ -12,8 +12,12 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
+#include <optional>
+#include <random>
 #include <string>
 #include <vector>
 
@@ -106,6 +110,38 @@ class ChildProcess {
   int fd_;
   std::string buffer_;
 };
+
+// What a child killed by RunAndKill reported.
+struct KilledRun {
+  std::vector<std::string> lines;  // every whole line it wrote, in order
+  int status = 0;                  // its wait status
+  std::string partial;             // an unterminated last line; "" when every line was whole
+};
+
+// Starts `argv`, reads its report until `kill_after` lines arrived (or it exited), kills it
+// with SIGKILL and drains the lines it wrote before dying (those were acknowledged too).
+// nullopt when the child cannot be started (*error says why).
+inline std::optional<KilledRun> RunAndKill(const std::vector<std::string>& argv, int kill_after,
+                                           std::string* error) {
+  auto child = ChildProcess::Start(argv, error);
+  if (child == nullptr) return std::nullopt;
+  KilledRun run;
+  std::string line;
+  while (static_cast<int>(run.lines.size()) < kill_after && child->ReadLine(&line)) {
+    run.lines.push_back(line);
+  }
+  child->Kill(SIGKILL);
+  while (child->ReadLine(&line)) run.lines.push_back(line);
+  run.status = child->Wait();
+  run.partial = child->partial();
+  return run;
+}
+
+// The seed of a randomized crash test: $K3_CRASH_SEED when set (to replay a run), else random.
+inline uint64_t CrashTestSeed() {
+  if (const char* env = std::getenv("K3_CRASH_SEED")) return std::strtoull(env, nullptr, 10);
+  return std::random_device{}();
+}
 
 }  // namespace k3::crash
 

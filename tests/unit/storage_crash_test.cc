@@ -100,23 +100,15 @@ std::string Describe(const crash::StorageOp& op) {
 void RunRound(const std::string& dir, uint64_t seed, int kill_after, Model* model,
               crash::StorageOp* in_flight, int* acked) {
   std::string error;
-  auto child =
-      crash::ChildProcess::Start({K3_CRASH_CHILD, "storage", dir, std::to_string(seed)}, &error);
-  ASSERT_NE(child, nullptr) << error;
-  std::vector<std::string> lines;
-  std::string line;
-  while (static_cast<int>(lines.size()) < kill_after && child->ReadLine(&line)) {
-    lines.push_back(line);
-  }
-  child->Kill(SIGKILL);
-  // Lines the child wrote before dying are acknowledged too: drain the pipe.
-  while (child->ReadLine(&line)) lines.push_back(line);
-  const int status = child->Wait();
-  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
-      << "the child was not killed by us: " << crash::ChildProcess::Describe(status) << " after "
-      << lines.size() << " lines";
+  auto run =
+      crash::RunAndKill({K3_CRASH_CHILD, "storage", dir, std::to_string(seed)}, kill_after, &error);
+  ASSERT_TRUE(run.has_value()) << error;
+  const std::vector<std::string>& lines = run->lines;
+  ASSERT_TRUE(WIFSIGNALED(run->status) && WTERMSIG(run->status) == SIGKILL)
+      << "the child was not killed by us: " << crash::ChildProcess::Describe(run->status)
+      << " after " << lines.size() << " lines";
   // Each report is one write() of a short line, so it arrives whole or not at all.
-  ASSERT_EQ(child->partial(), "") << "a torn report line";
+  ASSERT_EQ(run->partial, "") << "a torn report line";
   ASSERT_GE(lines.size(), 1u);
   ASSERT_EQ(lines[0], "READY");
 
@@ -280,13 +272,8 @@ void VerifyNoGarbage(const std::string& dir, const Model& model) {
   EXPECT_EQ(pending, 0u) << "blobs still marked pending after recovery";
 }
 
-uint64_t TestSeed() {
-  if (const char* env = std::getenv("K3_CRASH_SEED")) return std::strtoull(env, nullptr, 10);
-  return std::random_device{}();
-}
-
 TEST(StorageCrash, KilledWriterLosesNoAcknowledgedWrite) {
-  const uint64_t seed = TestSeed();
+  const uint64_t seed = crash::CrashTestSeed();
   std::printf("K3_CRASH_SEED=%llu\n", static_cast<unsigned long long>(seed));
   SCOPED_TRACE("K3_CRASH_SEED=" + std::to_string(seed));
   std::mt19937_64 rng(seed);

@@ -75,13 +75,8 @@ std::vector<std::string> Split(const std::string& line) {
 
 uint64_t Num(const std::string& s) { return std::strtoull(s.c_str(), nullptr, 10); }
 
-uint64_t TestSeed() {
-  if (const char* env = std::getenv("K3_CRASH_SEED")) return std::strtoull(env, nullptr, 10);
-  return std::random_device{}();
-}
-
 TEST(TablesCrash, KilledWriterLosesNoAcknowledgedWriteAndLeavesNoPartialOne) {
-  const uint64_t seed = TestSeed();
+  const uint64_t seed = crash::CrashTestSeed();
   std::printf("K3_CRASH_SEED=%" PRIu64 "\n", seed);
   SCOPED_TRACE("K3_CRASH_SEED=" + std::to_string(seed));
   std::mt19937_64 rng(seed);
@@ -98,21 +93,14 @@ TEST(TablesCrash, KilledWriterLosesNoAcknowledgedWriteAndLeavesNoPartialOne) {
     const uint64_t child_seed = rng() % 1000000000 + 1;
     const int kill_after = kMinLines + static_cast<int>(rng() % (kMaxLines - kMinLines + 1));
     std::string error;
-    auto child = crash::ChildProcess::Start(
-        {K3_CRASH_CHILD, "tables", dir.path(), std::to_string(child_seed)}, &error);
-    ASSERT_NE(child, nullptr) << error;
-    std::vector<std::string> lines;
-    std::string line;
-    while (static_cast<int>(lines.size()) < kill_after && child->ReadLine(&line)) {
-      lines.push_back(line);
-    }
-    child->Kill(SIGKILL);
-    while (child->ReadLine(&line)) lines.push_back(line);
-    const int status = child->Wait();
-    ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)
-        << "the child was not killed by us: " << crash::ChildProcess::Describe(status) << " after "
-        << lines.size() << " lines";
-    ASSERT_EQ(child->partial(), "") << "a torn report line";
+    auto run = crash::RunAndKill({K3_CRASH_CHILD, "tables", dir.path(), std::to_string(child_seed)},
+                                 kill_after, &error);
+    ASSERT_TRUE(run.has_value()) << error;
+    const std::vector<std::string>& lines = run->lines;
+    ASSERT_TRUE(WIFSIGNALED(run->status) && WTERMSIG(run->status) == SIGKILL)
+        << "the child was not killed by us: " << crash::ChildProcess::Describe(run->status)
+        << " after " << lines.size() << " lines";
+    ASSERT_EQ(run->partial, "") << "a torn report line";
     ASSERT_FALSE(lines.empty());
 
     // READY: the child loaded what the last round left.

@@ -42,11 +42,6 @@ void Apply(const crash::VectorOp& op, Model* model) {
   }
 }
 
-uint64_t TestSeed() {
-  if (const char* env = std::getenv("K3_CRASH_SEED")) return std::strtoull(env, nullptr, 10);
-  return std::random_device{}();
-}
-
 // Runs one child until it has acknowledged `kill_after` batches, kills it, and applies every
 // batch it acknowledged to *model; *in_flight receives the batch after the last one.
 void RunRound(const std::string& dir, uint64_t seed, uint64_t round, int kill_after, Model* model,
@@ -145,7 +140,7 @@ void VerifyReopened(const std::string& dir, Model* model, const crash::VectorOp&
 }
 
 TEST(VectorsCrash, KilledWriterLosesNoAcknowledgedBatchAndLeavesNoHalfBatch) {
-  const uint64_t seed = TestSeed();
+  const uint64_t seed = crash::CrashTestSeed();
   std::printf("K3_CRASH_SEED=%llu\n", static_cast<unsigned long long>(seed));
   SCOPED_TRACE("K3_CRASH_SEED=" + std::to_string(seed));
   std::mt19937_64 rng(seed);
