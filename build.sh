@@ -36,6 +36,8 @@ K3_DEBIAN_PACKAGES=(
   libopenblas0-pthread
   libhnswlib-dev
   libsqlite3-dev
+  libxml2-dev
+  libpoppler-cpp-dev
   python3
   clang-format
 )

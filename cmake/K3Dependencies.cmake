@@ -10,6 +10,10 @@ find_package(SQLite3 REQUIRED)
 # target names OpenMP::OpenMP_CXX (and BLAS/LAPACK), so OpenMP must be found first.
 find_package(OpenMP REQUIRED COMPONENTS CXX)
 find_package(faiss REQUIRED)
+# Pipelines: HTML parsing (libxml2), PDF text (poppler-cpp), the http embedder (libcurl).
+pkg_check_modules(LIBXML2 REQUIRED IMPORTED_TARGET libxml-2.0)
+pkg_check_modules(POPPLER_CPP REQUIRED IMPORTED_TARGET poppler-cpp)
+find_package(CURL REQUIRED)
 
 set(K3_PRIVATE_DEPS
   PkgConfig::ROCKSDB
@@ -19,4 +23,7 @@ set(K3_PRIVATE_DEPS
   SQLite::SQLite3
   faiss
   OpenMP::OpenMP_CXX
+  PkgConfig::LIBXML2
+  PkgConfig::POPPLER_CPP
+  CURL::libcurl
   Threads::Threads)

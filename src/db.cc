@@ -3,6 +3,7 @@
 
 #include "events/event_log_impl.h"
 #include "kv/store.h"
+#include "pipelines/pipeline_impl.h"
 #include "sources/source_impl.h"
 #include "storage/storage_impl.h"
 #include "tables/table_impl.h"
@@ -25,9 +26,13 @@ class Db::Impl {
   std::unique_ptr<TableService> tables;
   std::unique_ptr<VectorService::Impl> vectors_impl;
   std::unique_ptr<VectorService> vectors;
+  std::unique_ptr<PipelineService::Impl> pipelines_impl;
+  std::unique_ptr<PipelineService> pipelines;
 
   // Services go before the store they use. The table engines close their SQLite files first.
   ~Impl() {
+    pipelines.reset();
+    pipelines_impl.reset();
     tables.reset();
     tables_impl.reset();
     vectors.reset();
@@ -66,11 +71,24 @@ Result<Db> Db::open(std::string_view path, Options options) {
       [raw](std::string_view bucket) { return raw->storage_impl->CheckBucket(bucket); });
   impl->storage_impl->AddBucketDeletionHook(
       [raw](std::string_view bucket) { return raw->vectors_impl->DropBucket(bucket); });
+  impl->pipelines_impl = std::make_unique<PipelineService::Impl>(
+      impl->store.get(), nullptr, impl->vectors_impl.get(), impl->tables_impl.get(),
+      [raw](std::string_view bucket) { return raw->storage_impl->CheckBucket(bucket); });
+  impl->vectors_impl->SetQueryEmbedder([raw](const Collection& c, std::string_view text) {
+    return raw->pipelines_impl->EmbedQuery(c, text);
+  });
+  impl->storage_impl->AddBucketDeletionHook([raw](std::string_view bucket) {
+    auto batch = raw->store->NewBatch();
+    raw->pipelines_impl->AddBucketRemoval(*batch, bucket);
+    return raw->store->Write(*batch);
+  });
   impl->events = std::make_unique<EventLog>(impl->events_impl.get());
   impl->sources = std::make_unique<SourceService>(impl->sources_impl.get());
   impl->storage = std::make_unique<StorageService>(impl->storage_impl.get());
   impl->tables = std::make_unique<TableService>(impl->tables_impl.get());
   impl->vectors = std::make_unique<VectorService>(impl->vectors_impl.get());
+  impl->pipelines_impl->SetStorage(impl->storage.get());
+  impl->pipelines = std::make_unique<PipelineService>(impl->pipelines_impl.get());
   return Db(std::move(impl));
 }
 
@@ -84,6 +102,10 @@ SourceService& Db::sources() { return *impl_->sources; }
 EventLog& Db::events() { return *impl_->events; }
 TableService& Db::tables() { return *impl_->tables; }
 VectorService& Db::vectors() { return *impl_->vectors; }
+PipelineService& Db::pipelines() { return *impl_->pipelines; }
+Status Db::register_embedder(std::string name, std::shared_ptr<Embedder> embedder) {
+  return impl_->pipelines_impl->RegisterEmbedder(std::move(name), std::move(embedder));
+}
 const std::string& Db::path() const { return impl_->path; }
 
 Result<std::string> Db::call(std::string_view method, std::string_view request_json) {

@@ -19,6 +19,7 @@
 #include "k3/events.h"
 #include "k3/export.h"
 #include "k3/options.h"
+#include "k3/pipelines.h"
 #include "k3/sources.h"
 #include "k3/status.h"
 #include "k3/storage.h"
@@ -51,6 +52,14 @@ class K3_EXPORT Db {
   EventLog& events();
   TableService& tables();
   VectorService& vectors();
+  PipelineService& pipelines();
+
+  // Makes `embedder` available to pipelines (option "embedder": name) and to text searches
+  // of collections whose embed_model is `name`. Registering a name again replaces the earlier
+  // embedder for runs that start afterwards. Registrations last until the Db closes; register
+  // again after each open. INVALID_ARGUMENT for an empty name, "hash" or "http" (built in), a
+  // null embedder, or dimensions outside 1..8192.
+  Status register_embedder(std::string name, std::shared_ptr<Embedder> embedder);
 
   // The control plane: runs the RPC `method` ("StorageService.CreateBucket") on a request in
   // K3's JSON wire form and returns the response in the same form. Unknown methods are

@@ -3,8 +3,10 @@
 #define K3_K3_HPP_
 
 #include "k3/db.h"
+#include "k3/embedder.h"
 #include "k3/events.h"
 #include "k3/options.h"
+#include "k3/pipelines.h"
 #include "k3/sources.h"
 #include "k3/status.h"
 #include "k3/storage.h"

@@ -220,6 +220,7 @@ struct DeleteRowsRequest {
 struct HistoryEntry {
   uint64_t version = 0;
   std::string operation;  // "CREATE", "INSERT", "MERGE", "UPDATE", "DELETE", "EXECUTE",
+                          // "REPLACE" (a pipeline re-ran one object),
                           // "ALTER", "RESTORE", "REFRESH"
   uint64_t rows_affected = 0;
   TimestampMs time = 0;

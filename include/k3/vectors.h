@@ -97,6 +97,9 @@ struct CreateCollectionRequest {
   std::string description;
   // kExternal for user collections. kPipeline is set by the pipelines service only.
   CollectionMode mode = CollectionMode::kExternal;
+  // The pipeline that writes a kPipeline collection (set by the pipelines service).
+  std::string embed_pipeline_id;
+  std::string embed_pipeline_name;
 };
 
 struct Collection {
@@ -111,6 +114,9 @@ struct Collection {
   std::string embed_model;
   std::string description;
   CollectionMode mode = CollectionMode::kExternal;
+  // kPipeline: the pipeline that writes it and embeds its text queries ("" when unbound).
+  std::string embed_pipeline_id;
+  std::string embed_pipeline_name;
   CollectionStatus status = CollectionStatus::kReady;
   uint64_t vector_count = 0;
   TimestampMs created_at = 0;
@@ -277,8 +283,10 @@ struct SearchRequest {
   std::string collection;
   // One or more query vectors; one result list per query.
   std::vector<std::vector<float>> vectors;
-  // A text query, embedded with the collection's embedder. Needs the pipelines service's
-  // embedders: UNIMPLEMENTED in this version.
+  // A text query (when `vectors` is empty), embedded by each collection searched with its own
+  // embedder: a pipeline-mode collection's pipeline's, an external-mode collection's
+  // embed_model (an embedder's name: "hash" or one the host registered). FAILED_PRECONDITION
+  // when the collection has neither; searching every collection skips such collections.
   std::string text;
   int top_k = 10;  // 1..kMaxSearchTopK
   // Hits scoring below it are dropped.
@@ -294,7 +302,7 @@ struct SearchHit {
   float score = 0;
   Metadata metadata;
   std::optional<std::string> text;  // when include_content and the vector has one
-  std::string object_key;           // the metadata's "object_key" string, when present
+  std::string object_key;           // the metadata's "object_key" (else "key") string, when present
 };
 
 struct SearchResponse {

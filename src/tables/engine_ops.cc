@@ -294,6 +294,9 @@ Result<Table> TableService::Impl::CreateTable(const CreateTableRequest& request)
     if (i > 0) ddl += ", ";
     ddl += ColumnDefinition(t.columns[i]);
   }
+  if (t.source == TableSource::kPipeline) {
+    ddl += ", " + QuoteIdent(tables::kSourceKeyColumn) + " TEXT";
+  }
   if (!merge_keys.empty()) {
     ddl += ", PRIMARY KEY (";
     for (size_t i = 0; i < merge_keys.size(); ++i) {
@@ -320,6 +323,13 @@ Result<Table> TableService::Impl::CreateTable(const CreateTableRequest& request)
     }
     index += ")";
     K3_RETURN_IF_ERROR(tables::ExecMapped(writer.db(), index, "indexing partition columns"));
+  }
+  if (t.source == TableSource::kPipeline) {
+    K3_RETURN_IF_ERROR(tables::ExecMapped(writer.db(),
+                                          "CREATE INDEX " + QuoteIdent("_k3_src_" + t.name) +
+                                              " ON " + QuoteIdent(t.name) + " (" +
+                                              QuoteIdent(tables::kSourceKeyColumn) + ")",
+                                          "indexing the source key"));
   }
   K3_RETURN_IF_ERROR(tables::SaveCatalogEntry(writer.db(), meta));
   K3_RETURN_IF_ERROR(

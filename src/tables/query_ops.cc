@@ -209,7 +209,7 @@ Status ResyncColumns(sqlite3* db, TableMeta* meta) {
   std::vector<Column> old = meta->table.columns;
   std::vector<SchemaColumn> user;
   for (SchemaColumn& c : columns) {
-    if (!tables::EqualsIgnoreCase(c.name, tables::kRowIdColumn)) user.push_back(std::move(c));
+    if (!tables::IsK3Column(c.name)) user.push_back(std::move(c));
   }
   std::vector<Column> now;
   std::map<std::string, std::string> renamed;  // old lower-case name -> new name

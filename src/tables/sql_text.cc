@@ -266,4 +266,8 @@ Result<std::string> RenumberParameters(std::string_view sql, int offset, int* co
   return out;
 }
 
+bool IsK3Column(std::string_view name) {
+  return name.size() >= 4 && EqualsIgnoreCase(name.substr(0, 4), "_k3_");
+}
+
 }  // namespace k3::tables

@@ -17,6 +17,11 @@ namespace k3::tables {
 // The key column k3 adds to tables created without merge keys (SQLite's session extension
 // records only tables with an explicit PRIMARY KEY). Query results leave it out of `SELECT *`.
 inline constexpr std::string_view kRowIdColumn = "_k3_rowid";
+// The column of a pipeline table (TableSource::kPipeline) that holds the key of the object each
+// row came from, so that a re-run replaces that object's rows. Hidden like kRowIdColumn.
+inline constexpr std::string_view kSourceKeyColumn = "_k3_source_key";
+// True for k3's own columns (named "_k3_...", in any case), which `SELECT *` leaves out.
+bool IsK3Column(std::string_view name);
 
 // Table names: [A-Za-z_][A-Za-z0-9_]{0,62}, not starting with "_k3_" or "sqlite_" (in any
 // case). INVALID_ARGUMENT naming the rule otherwise.

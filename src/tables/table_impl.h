@@ -101,6 +101,15 @@ class K3_HIDDEN TableService::Impl {
   Result<Table> Materialize(std::string_view bucket, std::string_view source_table,
                             std::string_view name, std::string_view sql);
   Result<WriteResult> Refresh(std::string_view bucket, std::string_view name);
+  // For pipelines, on tables they created (TableSource::kPipeline; FAILED_PRECONDITION for
+  // another table). Inserts `rows` tagged with `source_key`; with `replace`, the rows an
+  // earlier run wrote for `source_key` are deleted first, in the same transaction.
+  Result<WriteResult> WriteSourceRows(std::string_view bucket, std::string_view table,
+                                      const std::string& source_key, const std::vector<Row>& rows,
+                                      bool replace);
+  // Deletes every row of `source_key` (its object was deleted). Idempotent.
+  Result<WriteResult> DeleteSourceRows(std::string_view bucket, std::string_view table,
+                                       const std::string& source_key);
 
   // Shared by the ops files.
   // The bucket's engine, opened when needed. NOT_FOUND when the bucket does not exist or has

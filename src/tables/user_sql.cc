@@ -84,7 +84,8 @@ ResultShape DescribeResult(sqlite3_stmt* stmt, const Engine& engine) {
     const char* declared = sqlite3_column_decltype(stmt, i);
     const std::string_view column_name = name != nullptr ? name : "";
     const bool is_rowid = origin != nullptr && EqualsIgnoreCase(origin, kRowIdColumn);
-    if (is_rowid && column_name == kRowIdColumn) continue;  // SELECT *: k3's key stays hidden
+    // SELECT *: k3's own columns stay hidden (an alias shows them).
+    if (origin != nullptr && IsK3Column(origin) && column_name == origin) continue;
     ResultColumn column;
     column.name = std::string(column_name);
     bool typed = false;

@@ -386,7 +386,7 @@ class StatementCache {
 
 // INSERT of the named columns of a row, as an upsert on `conflict_keys` when not empty.
 std::string InsertSql(const TableMeta& meta, const ConvertedRow& row,
-                      const std::vector<std::string>& conflict_keys) {
+                      const std::vector<std::string>& conflict_keys, bool with_source_key) {
   const std::vector<Column>& columns = meta.table.columns;
   std::string names, values, updates;
   int p = 0;
@@ -404,6 +404,10 @@ std::string InsertSql(const TableMeta& meta, const ConvertedRow& row,
       if (!updates.empty()) updates += ", ";
       updates += QuoteIdent(columns[c].name) + " = excluded." + QuoteIdent(columns[c].name);
     }
+  }
+  if (with_source_key) {
+    names += std::string(p > 0 ? ", " : "") + QuoteIdent(tables::kSourceKeyColumn);
+    values += std::string(p > 0 ? ", " : "") + "?" + std::to_string(++p);
   }
   std::string sql = "INSERT INTO " + QuoteIdent(meta.table.name);
   sql += p == 0 ? " DEFAULT VALUES" : " (" + names + ") VALUES (" + values + ")";
@@ -425,18 +429,25 @@ Status BindRow(Stmt& stmt, const ConvertedRow& row, int first) {
 }
 
 // Inserts (or, with conflict keys, upserts) `rows` inside the caller's transaction.
+// `source_key`: a pipeline table's rows all get this object key in kSourceKeyColumn.
 Status WriteInserts(sqlite3* db, const TableMeta& meta, const std::vector<Row>& rows,
-                    const std::vector<std::string>& conflict_keys, uint64_t* written) {
+                    const std::vector<std::string>& conflict_keys, uint64_t* written,
+                    const std::string* source_key = nullptr) {
   ColumnIndex index(meta.table.columns);
   StatementCache cache;
   ConvertedRow row;
   for (size_t i = 0; i < rows.size(); ++i) {
     K3_RETURN_IF_ERROR(ConvertRow(rows[i], i, meta.table.columns, index, true, &row));
     K3_ASSIGN_OR_RETURN(Stmt * stmt, cache.Get(db, row.signature, [&] {
-      return InsertSql(meta, row, conflict_keys);
+      return InsertSql(meta, row, conflict_keys, source_key != nullptr);
     }));
     // Every row binds every parameter of its statement: no bindings are cleared in between.
     K3_RETURN_IF_ERROR(BindRow(*stmt, row, 1));
+    if (source_key != nullptr) {
+      const int last = sqlite3_bind_parameter_count(stmt->get());
+      const int rc = tables::BindValue(stmt->get(), last, Value(*source_key));
+      if (rc != SQLITE_OK) return tables::SqliteStatus(db, rc, "binding the source key");
+    }
     const int rc = sqlite3_step(stmt->get());
     if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
       Status s = tables::SqliteStatus(db, rc, Label(i));
@@ -628,8 +639,9 @@ Result<WriteResult> TableService::Impl::Merge(const MergeRequest& request) {
       }
       if (!matched && request.when_not_matched == WhenNotMatched::kInsert) {
         K3_RETURN_IF_ERROR(CheckRequired(row, columns, label));
-        K3_ASSIGN_OR_RETURN(Stmt * insert, inserts.Get(writer.db(), row.signature,
-                                                       [&] { return InsertSql(meta, row, {}); }));
+        K3_ASSIGN_OR_RETURN(Stmt * insert, inserts.Get(writer.db(), row.signature, [&] {
+          return InsertSql(meta, row, {}, false);
+        }));
         K3_RETURN_IF_ERROR(BindRow(*insert, row, 1));
         K3_RETURN_IF_ERROR(StepWrite(*insert, label, &written));
       }
@@ -926,6 +938,82 @@ Result<WriteResult> TableService::Impl::Refresh(std::string_view bucket, std::st
   K3_RETURN_IF_ERROR(RunPredicateWrite(*engine, txn, fill, "refresh", {}, {}, &rows));
   K3_ASSIGN_OR_RETURN(auto outcome, txn.Commit("REFRESH", meta.table.name, rows));
   return WriteResult{rows, outcome[ToLower(meta.table.name)].version};
+}
+
+namespace {
+
+Status RequirePipelineTable(const TableMeta& meta) {
+  if (meta.table.source == TableSource::kPipeline) return Status();
+  return FailedPrecondition("table \"" + meta.table.name +
+                            "\" was not created by a pipeline; a pipeline writes only its own "
+                            "tables");
+}
+
+// Deletes the rows of `source_key` inside the caller's transaction (the table is tracked).
+Status DeleteSourceRowsIn(sqlite3* db, const TableMeta& meta, const std::string& source_key,
+                          uint64_t* deleted) {
+  K3_ASSIGN_OR_RETURN(Stmt del,
+                      Stmt::Internal(db, "DELETE FROM " + QuoteIdent(meta.table.name) + " WHERE " +
+                                             QuoteIdent(tables::kSourceKeyColumn) + " = ?1"));
+  del.BindText(1, source_key);
+  K3_RETURN_IF_ERROR(del.Run());
+  *deleted = static_cast<uint64_t>(sqlite3_changes64(db));
+  return Status();
+}
+
+}  // namespace
+
+Result<WriteResult> TableService::Impl::WriteSourceRows(std::string_view bucket,
+                                                        std::string_view table,
+                                                        const std::string& source_key,
+                                                        const std::vector<Row>& rows,
+                                                        bool replace) {
+  K3_ASSIGN_OR_RETURN(std::shared_ptr<Engine> engine, GetEngine(bucket));
+  K3_ASSIGN_OR_RETURN(Engine::WriterLock writer, engine->LockWriter());
+  K3_ASSIGN_OR_RETURN(TableMeta meta, FindTable(*engine, table));
+  K3_RETURN_IF_ERROR(RequirePipelineTable(meta));
+  bool had_rows = false;
+  if (replace) {
+    K3_ASSIGN_OR_RETURN(
+        Stmt probe,
+        Stmt::Internal(writer.db(), "SELECT 1 FROM " + QuoteIdent(meta.table.name) + " WHERE " +
+                                        QuoteIdent(tables::kSourceKeyColumn) + " = ?1 LIMIT 1"));
+    probe.BindText(1, source_key);
+    K3_ASSIGN_OR_RETURN(had_rows, probe.Step());
+  }
+  if (rows.empty() && !had_rows) return WriteResult{0, meta.table.version};
+  WriteTxn txn(*engine, writer.conn(), retention_);
+  K3_RETURN_IF_ERROR(txn.Begin());
+  uint64_t deleted = 0;
+  if (had_rows) {
+    K3_RETURN_IF_ERROR(txn.Track(meta));
+    K3_RETURN_IF_ERROR(DeleteSourceRowsIn(writer.db(), meta, source_key, &deleted));
+  } else {
+    K3_RETURN_IF_ERROR(meta.table.merge_keys.empty() ? txn.TrackAppend(meta, rows.size())
+                                                     : txn.Track(meta));
+  }
+  uint64_t written = 0;
+  K3_RETURN_IF_ERROR(
+      WriteInserts(writer.db(), meta, rows, meta.table.merge_keys, &written, &source_key));
+  K3_ASSIGN_OR_RETURN(auto outcome, txn.Commit(had_rows ? "REPLACE" : "INSERT", meta.table.name,
+                                               had_rows ? WriteTxn::kRowsFromChangeset : written));
+  return WriteResult{written, outcome[ToLower(meta.table.name)].version};
+}
+
+Result<WriteResult> TableService::Impl::DeleteSourceRows(std::string_view bucket,
+                                                         std::string_view table,
+                                                         const std::string& source_key) {
+  K3_ASSIGN_OR_RETURN(std::shared_ptr<Engine> engine, GetEngine(bucket));
+  K3_ASSIGN_OR_RETURN(Engine::WriterLock writer, engine->LockWriter());
+  K3_ASSIGN_OR_RETURN(TableMeta meta, FindTable(*engine, table));
+  K3_RETURN_IF_ERROR(RequirePipelineTable(meta));
+  WriteTxn txn(*engine, writer.conn(), retention_);
+  K3_RETURN_IF_ERROR(txn.Begin());
+  K3_RETURN_IF_ERROR(txn.Track(meta));
+  uint64_t deleted = 0;
+  K3_RETURN_IF_ERROR(DeleteSourceRowsIn(writer.db(), meta, source_key, &deleted));
+  K3_ASSIGN_OR_RETURN(auto outcome, txn.Commit("DELETE", meta.table.name, deleted));
+  return WriteResult{deleted, outcome[ToLower(meta.table.name)].version};
 }
 
 }  // namespace k3

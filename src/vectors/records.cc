@@ -155,6 +155,8 @@ std::string EncodeCollection(const CollectionRecord& r) {
   e.PutSigned(c.created_at);
   e.PutSigned(c.updated_at);
   e.PutVarint(r.next_label);
+  e.PutString(c.embed_pipeline_id);  // added after format 1's first release: optional on read
+  e.PutString(c.embed_pipeline_name);
   return e.Take();
 }
 
@@ -170,6 +172,9 @@ bool DecodeCollection(std::string_view in, CollectionRecord* r) {
             d.GetString(&c.embed_model) && d.GetString(&c.description) && d.GetVarint(&mode) &&
             d.GetVarint(&c.vector_count) && d.GetSigned(&c.created_at) &&
             d.GetSigned(&c.updated_at) && d.GetVarint(&r->next_label);
+  if (ok && !d.done()) {
+    ok = d.GetString(&c.embed_pipeline_id) && d.GetString(&c.embed_pipeline_name);
+  }
   if (!ok) return false;
   c.metric = static_cast<VectorMetric>(metric);
   c.index = static_cast<VectorIndexType>(index);

@@ -216,6 +216,8 @@ Result<Collection> VectorService::Impl::CreateCollection(const CreateCollectionR
   c.embed_model = r.embed_model;
   c.description = r.description;
   c.mode = r.mode;
+  c.embed_pipeline_id = r.embed_pipeline_id;
+  c.embed_pipeline_name = r.embed_pipeline_name;
   c.status = CollectionStatus::kReady;
   c.created_at = c.updated_at = util::NowMs();
   auto batch = store_->NewBatch();

@@ -52,8 +52,21 @@ class K3_HIDDEN VectorService::Impl {
   Result<std::vector<Collection>> ListCollections(std::string_view bucket);
   Status DeleteCollection(std::string_view bucket, std::string_view collection);
 
-  Result<WriteVectorsResponse> Write(const WriteVectorsRequest& request, bool upsert);
-  Result<DeleteVectorsResponse> Delete(const DeleteVectorsRequest& request);
+  // Who writes: a pipeline-mode collection refuses kExternal writes.
+  enum class Writer { kExternal, kPipeline };
+  Result<WriteVectorsResponse> Write(const WriteVectorsRequest& request, bool upsert,
+                                     Writer writer = Writer::kExternal);
+  Result<DeleteVectorsResponse> Delete(const DeleteVectorsRequest& request,
+                                       Writer writer = Writer::kExternal);
+  // Records which pipeline writes a pipeline-mode collection ("" unbinds it).
+  // FAILED_PRECONDITION for an external-mode collection.
+  Result<Collection> BindPipeline(std::string_view bucket, std::string_view collection,
+                                  std::string_view pipeline_id, std::string_view pipeline_name);
+  // The ids of `collection` that start with `prefix`, in byte order (for a pipeline to find
+  // an object's earlier output).
+  Result<std::vector<std::string>> IdsWithPrefix(std::string_view bucket,
+                                                 std::string_view collection,
+                                                 std::string_view prefix);
   Result<GetVectorsResponse> Get(const GetVectorsRequest& request);
   Result<SearchResponse> Search(const SearchRequest& request);
 
@@ -84,6 +97,10 @@ class K3_HIDDEN VectorService::Impl {
   std::string VectorsDir() const;
   void Enqueue(const std::shared_ptr<vectors::LiveCollection>& collection);
   void WorkerLoop();
+  // A text query: each target embeds it with its own embedder (embedder_).
+  Result<SearchResponse> SearchText(
+      const std::vector<std::shared_ptr<vectors::LiveCollection>>& targets,
+      const std::vector<std::string>& names, const SearchRequest& request);
   Status SearchOne(const std::vector<std::shared_ptr<vectors::LiveCollection>>& targets,
                    const std::vector<std::string>& names, const std::vector<float>& query,
                    const SearchRequest& request, std::vector<SearchHit>* out);

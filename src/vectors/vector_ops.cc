@@ -19,8 +19,8 @@ using vectors::VectorRow;
 
 namespace {
 
-Status CheckWritable(const Collection& c) {
-  if (c.mode == CollectionMode::kPipeline) {
+Status CheckWritable(const Collection& c, VectorService::Impl::Writer writer) {
+  if (c.mode == CollectionMode::kPipeline && writer != VectorService::Impl::Writer::kPipeline) {
     return FailedPrecondition("collection \"" + c.name +
                               "\" is written by its pipeline; external writes are refused");
   }
@@ -33,7 +33,8 @@ Status DroppedMeanwhile(const Collection& c) {
 
 }  // namespace
 
-Result<WriteVectorsResponse> VectorService::Impl::Write(const WriteVectorsRequest& r, bool upsert) {
+Result<WriteVectorsResponse> VectorService::Impl::Write(const WriteVectorsRequest& r, bool upsert,
+                                                        Writer writer) {
   K3_ASSIGN_OR_RETURN(auto live, Acquire(r.bucket, r.collection));
   const vectors::IndexConfig& config = live->config();
   if (r.vectors.size() > vectors::kMaxBatchVectors) {
@@ -60,7 +61,7 @@ Result<WriteVectorsResponse> VectorService::Impl::Write(const WriteVectorsReques
   std::lock_guard write_lock(live->write_mu());
   CollectionRecord& record = live->record();
   if (live->dropped()) return DroppedMeanwhile(record.info);
-  K3_RETURN_IF_ERROR(CheckWritable(record.info));
+  K3_RETURN_IF_ERROR(CheckWritable(record.info, writer));
   Change change;
   uint64_t added = 0;
   for (const VectorRecord& v : r.vectors) {
@@ -106,7 +107,8 @@ Result<WriteVectorsResponse> VectorService::Impl::Write(const WriteVectorsReques
   return WriteVectorsResponse{r.vectors.size()};
 }
 
-Result<DeleteVectorsResponse> VectorService::Impl::Delete(const DeleteVectorsRequest& r) {
+Result<DeleteVectorsResponse> VectorService::Impl::Delete(const DeleteVectorsRequest& r,
+                                                          Writer writer) {
   K3_ASSIGN_OR_RETURN(auto live, Acquire(r.bucket, r.collection));
   for (size_t i = 0; i < r.ids.size(); ++i) {
     K3_RETURN_IF_ERROR(vectors::ValidateVectorId(r.ids[i], "ids[" + std::to_string(i) + "]"));
@@ -114,7 +116,7 @@ Result<DeleteVectorsResponse> VectorService::Impl::Delete(const DeleteVectorsReq
   std::lock_guard write_lock(live->write_mu());
   CollectionRecord& record = live->record();
   if (live->dropped()) return DroppedMeanwhile(record.info);
-  K3_RETURN_IF_ERROR(CheckWritable(record.info));
+  K3_RETURN_IF_ERROR(CheckWritable(record.info, writer));
   Change change;
   CollectionRecord next = record;
   auto batch = store_->NewBatch();
@@ -171,6 +173,47 @@ Result<GetVectorsResponse> VectorService::Impl::Get(const GetVectorsRequest& r) 
   return out;
 }
 
+Result<Collection> VectorService::Impl::BindPipeline(std::string_view bucket,
+                                                     std::string_view collection,
+                                                     std::string_view pipeline_id,
+                                                     std::string_view pipeline_name) {
+  K3_ASSIGN_OR_RETURN(auto live, Acquire(bucket, collection));
+  std::lock_guard write_lock(live->write_mu());
+  CollectionRecord& record = live->record();
+  if (live->dropped()) return DroppedMeanwhile(record.info);
+  if (record.info.mode != CollectionMode::kPipeline) {
+    return FailedPrecondition("collection \"" + record.info.name +
+                              "\" is an external-mode collection; a pipeline cannot write it");
+  }
+  CollectionRecord next = record;
+  next.info.embed_pipeline_id = std::string(pipeline_id);
+  next.info.embed_pipeline_name = std::string(pipeline_name);
+  next.info.updated_at = util::NowMs();
+  auto batch = store_->NewBatch();
+  batch->Put(kv::Cf::kVectors, vectors::CollectionKey(next.info.bucket, next.info.name),
+             vectors::EncodeCollection(next));
+  K3_RETURN_IF_ERROR(store_->Write(*batch));
+  record = std::move(next);
+  return record.info;
+}
+
+Result<std::vector<std::string>> VectorService::Impl::IdsWithPrefix(std::string_view bucket,
+                                                                    std::string_view collection,
+                                                                    std::string_view prefix) {
+  K3_RETURN_IF_ERROR(CheckEngine(bucket));
+  K3_ASSIGN_OR_RETURN(CollectionRecord record, FindCollection(bucket, collection));
+  const std::string rows = vectors::VectorPrefix(record.info.collection_id);
+  const std::string start = rows + std::string(prefix);
+  const std::string end = vectors::PrefixEnd(start);
+  std::vector<std::string> out;
+  auto it = store_->NewIterator(kv::Cf::kVectors, end);
+  for (it->Seek(start); it->Valid(); it->Next()) {
+    out.emplace_back(it->key().substr(rows.size()));
+  }
+  K3_RETURN_IF_ERROR(it->status());
+  return out;
+}
+
 Status VectorService::Impl::SearchOne(const std::vector<std::shared_ptr<LiveCollection>>& targets,
                                       const std::vector<std::string>& names,
                                       const std::vector<float>& query_in, const SearchRequest& r,
@@ -191,8 +234,13 @@ Status VectorService::Impl::SearchOne(const std::vector<std::shared_ptr<LiveColl
       hit.id = std::move(h.id);
       hit.score = h.score;
       hit.metadata = std::move(h.metadata);
-      if (auto it = hit.metadata.find("object_key"); it != hit.metadata.end()) {
-        if (const auto* s = std::get_if<std::string>(&it->second)) hit.object_key = *s;
+      for (const char* field : {"object_key", "key"}) {  // "key": what pipelines write
+        auto it = hit.metadata.find(field);
+        if (it == hit.metadata.end()) continue;
+        if (const auto* s = std::get_if<std::string>(&it->second)) {
+          hit.object_key = *s;
+          break;
+        }
       }
       merged.push_back(std::move(hit));
     }
@@ -215,6 +263,46 @@ Status VectorService::Impl::SearchOne(const std::vector<std::shared_ptr<LiveColl
   }
   *out = std::move(merged);
   return Status();
+}
+
+Result<SearchResponse> VectorService::Impl::SearchText(
+    const std::vector<std::shared_ptr<LiveCollection>>& targets,
+    const std::vector<std::string>& names, const SearchRequest& r) {
+  if (!embedder_) {
+    return Unimplemented("text queries need an embedder; pass query vectors instead");
+  }
+  // Each collection embeds the text with its own embedder. Searching every collection skips
+  // those that cannot embed text (no pipeline, no embed_model); none at all is the first
+  // collection's error.
+  std::vector<SearchHit> merged;
+  Status first_error;
+  size_t searched = 0;
+  for (size_t t = 0; t < targets.size(); ++t) {
+    Collection info;
+    {
+      std::lock_guard lock(targets[t]->write_mu());
+      info = targets[t]->record().info;
+    }
+    Result<std::vector<float>> query = embedder_(info, r.text);
+    if (!query.ok()) {
+      if (targets.size() == 1) return query.status();
+      if (first_error.ok()) first_error = query.status();
+      continue;
+    }
+    K3_RETURN_IF_ERROR(vectors::ValidateValues(*query, targets[t]->config().dims,
+                                               targets[t]->config().metric, "embedded text"));
+    std::vector<SearchHit> hits;
+    K3_RETURN_IF_ERROR(SearchOne({targets[t]}, {names[t]}, *query, r, &hits));
+    for (SearchHit& h : hits) merged.push_back(std::move(h));
+    ++searched;
+  }
+  if (searched == 0) return first_error;
+  std::stable_sort(merged.begin(), merged.end(),
+                   [](const SearchHit& a, const SearchHit& b) { return a.score > b.score; });
+  if (merged.size() > static_cast<size_t>(r.top_k)) merged.resize(r.top_k);
+  SearchResponse response;
+  response.results.push_back(std::move(merged));
+  return response;
 }
 
 Result<SearchResponse> VectorService::Impl::Search(const SearchRequest& r) {
@@ -252,21 +340,8 @@ Result<SearchResponse> VectorService::Impl::Search(const SearchRequest& r) {
     }
   }
 
-  std::vector<std::vector<float>> queries = r.vectors;
-  if (queries.empty()) {
-    if (!embedder_) {
-      return Unimplemented(
-          "text queries need an embedder, which comes with the pipelines service; pass query "
-          "vectors instead");
-    }
-    Collection first;
-    {
-      std::lock_guard lock(targets[0]->write_mu());
-      first = targets[0]->record().info;
-    }
-    K3_ASSIGN_OR_RETURN(auto embedded, embedder_(first, r.text));
-    queries.push_back(std::move(embedded));
-  }
+  if (r.vectors.empty()) return SearchText(targets, names, r);
+  const std::vector<std::vector<float>>& queries = r.vectors;
   for (size_t i = 0; i < queries.size(); ++i) {
     for (const auto& target : targets) {
       K3_RETURN_IF_ERROR(vectors::ValidateValues(queries[i], target->config().dims,

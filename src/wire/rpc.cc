@@ -39,6 +39,7 @@ const RpcTable& Table() {
     RegisterEventRpcs(*t);
     RegisterTableRpcs(*t);
     RegisterVectorRpcs(*t);
+    RegisterPipelineRpcs(*t);
     return t;
   }();
   return *table;

@@ -54,6 +54,7 @@ void RegisterSourceRpcs(RpcTable& table);
 void RegisterEventRpcs(RpcTable& table);
 void RegisterTableRpcs(RpcTable& table);
 void RegisterVectorRpcs(RpcTable& table);
+void RegisterPipelineRpcs(RpcTable& table);
 
 // The empty response {}.
 inline Json EmptyResponse() { return Json::object(); }

@@ -116,6 +116,8 @@ Json ToJson(const Collection& v) {
                     {"efSearch", v.hnsw.ef_search}}},
       {"ivf", Json{{"nlist", v.ivf.nlist}, {"nprobe", v.ivf.nprobe}}},
       {"embedModel", v.embed_model},
+      {"embedPipelineId", v.embed_pipeline_id},
+      {"embedPipelineName", v.embed_pipeline_name},
       {"description", v.description},
       {"mode", EnumJson(kCollectionModeEnum, v.mode)},
       {"status", EnumJson(kCollectionStatusEnum, v.status)},

@@ -179,11 +179,11 @@ TEST_F(VectorsSearchTest, ManyQueriesMinScoreAndContent) {
   EXPECT_FALSE(s->results[0][0].text.has_value());
 }
 
-TEST_F(VectorsSearchTest, TextQueriesWaitForEmbedders) {
+TEST_F(VectorsSearchTest, TextQueryOnExternalCollectionNeedsAnEmbedModel) {
   MakeCollection("t", 4, VectorMetric::kCosine, VectorIndexType::kFlat);
   auto s = vec().search({.bucket = "kbase", .collection = "t", .text = "refunds"});
-  EXPECT_EQ(s.status().code(), StatusCode::kUnimplemented);
-  EXPECT_NE(s.status().message().find("embedder"), std::string::npos);
+  EXPECT_EQ(s.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(s.status().message().find("embed_model"), std::string::npos) << s.status().message();
 }
 
 }  // namespace
