@@ -107,7 +107,9 @@ inline std::string SizeName(uint64_t bytes) {
 // Prints the one line a measurement contributes to the summary: "ratio <name> <k3/raw>".
 inline void PrintRatio(std::string_view name, double k3_value, double raw_value) {
   const double ratio = raw_value > 0 ? k3_value / raw_value : 0;
-  std::printf("ratio %.*s %.3f\n", static_cast<int>(name.size()), name.data(), ratio);
+  // Three decimals; three significant digits for ratios too small for that ("0.000404").
+  std::printf(ratio > 0 && ratio < 0.1 ? "ratio %.*s %.3g\n" : "ratio %.*s %.3f\n",
+              static_cast<int>(name.size()), name.data(), ratio);
 }
 
 // Prints a ratio line for two throughputs followed by the figures behind it:

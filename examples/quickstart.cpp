@@ -1,13 +1,15 @@
 // The k3 quickstart: opens a data directory, creates a bucket, puts the files of
 // examples/data/ into it and lists them, loads examples/data/events.jsonl into a table and
-// runs K3's DuckDB cheat-sheet queries on it, then fills a vector collection and runs a
-// filtered search. Run: ./build.sh demo
+// runs K3's DuckDB cheat-sheet queries on it, fills a vector collection and runs a filtered
+// search, then runs two pipelines over the corpus — documents into a collection (searched by
+// text), events.csv into a table (queried with SQL). Run: ./build.sh demo
 //
 //   k3_quickstart [DATA_DIR] [CORPUS_DIR]     (defaults: ./k3-data, ./examples/data)
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <string>
 #include <variant>
@@ -176,6 +178,87 @@ int VectorDemo(k3::Db& db) {
   return 0;
 }
 
+// Finds or creates the pipeline `name` of the demo bucket.
+k3::Result<k3::Pipeline> EnsurePipeline(k3::Db& db, const std::string& name,
+                                        const std::string& template_id,
+                                        std::map<std::string, std::string> options,
+                                        const std::string& destination) {
+  auto existing = db.pipelines().list_pipelines({.bucket = "kb-demo"});
+  if (!existing.ok()) return existing.status();
+  for (const k3::Pipeline& p : existing->pipelines) {
+    if (p.name == name) return p;
+  }
+  return db.pipelines().create_pipeline({.bucket = "kb-demo",
+                                         .name = name,
+                                         .template_id = template_id,
+                                         .options = std::move(options),
+                                         .store_entity_id = destination});
+}
+
+// Pipelines over the corpus: every document into collection `docs` (hash embeddings, no
+// model needed), events.csv into table `events_csv`; then a text search and a SQL query over
+// what they produced.
+int PipelineDemo(k3::Db& db) {
+  auto docs = EnsurePipeline(db, "embed-docs", "text_embedding_index",
+                             {{"chunker", "markdown"}, {"chunk_size", "600"}}, "docs");
+  if (!docs.ok()) return Fail(docs.status(), "create pipeline embed-docs");
+  auto csv = EnsurePipeline(db, "load-events", "csv_table", {}, "events_csv");
+  if (!csv.ok()) return Fail(csv.status(), "create pipeline load-events");
+
+  uint64_t documents = 0, chunks = 0, rows = 0;
+  k3::ListObjectsRequest list{.bucket = "kb-demo", .prefix = "docs/"};
+  while (true) {
+    auto page = db.storage().list_objects(list);
+    if (!page.ok()) return Fail(page.status(), "list");
+    for (const auto& o : page->objects) {
+      const bool is_csv = o.content_type == "text/csv";
+      const bool is_document = o.content_type == "text/markdown" || o.content_type == "text/html" ||
+                               o.content_type == "text/plain";
+      if (!is_csv && !is_document) continue;
+      const k3::Pipeline& p = is_csv ? *csv : *docs;
+      auto run =
+          db.pipelines().run({.bucket = "kb-demo", .pipeline_id = p.pipeline_id, .key = o.key});
+      if (!run.ok()) return Fail(run.status(), ("run " + p.name + " on " + o.key).c_str());
+      documents += is_document ? 1 : 0;
+      chunks += run->chunks_created;
+      rows += run->rows_written;
+    }
+    if (!page->is_truncated) break;
+    list.continuation_token = page->next_continuation_token;
+  }
+  std::printf("\npipeline embed-docs: %llu documents -> %llu chunks in collection docs\n",
+              static_cast<unsigned long long>(documents), static_cast<unsigned long long>(chunks));
+  std::printf("pipeline load-events: events.csv -> %llu rows in table events_csv\n",
+              static_cast<unsigned long long>(rows));
+
+  const std::string question = "how many days do I have to return a kettle?";
+  auto hits = db.vectors().search({.bucket = "kb-demo",
+                                   .collection = "docs",
+                                   .text = question,
+                                   .top_k = 3,
+                                   .include_content = true});
+  if (!hits.ok()) return Fail(hits.status(), "text search");
+  std::printf("\ntext search \"%s\":\n", question.c_str());
+  for (const auto& h : hits->results[0]) {
+    std::string snippet = h.text.value_or("").substr(0, 70);
+    for (char& c : snippet) c = c == '\n' ? ' ' : c;
+    std::printf("  %.4f  %-32s %s...\n", h.score, h.object_key.c_str(), snippet.c_str());
+  }
+
+  const char* sql =
+      "SELECT kind, count(*) AS events, round(avg(duration_ms), 1) AS avg_ms "
+      "FROM events_csv GROUP BY kind ORDER BY events DESC LIMIT 4";
+  auto result = db.tables().query({.bucket = "kb-demo", .sql = sql});
+  if (!result.ok()) return Fail(result.status(), "query events_csv");
+  std::printf("\n%s\n", sql);
+  for (const auto& row : result->rows) {
+    std::printf("  ");
+    for (const auto& v : row) std::printf("%-16s", Show(v).c_str());
+    std::printf("\n");
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -236,5 +319,6 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(events->row_count),
               static_cast<unsigned long long>(events->version));
   if (k3::Status s = PrintCheatSheet(*db); !s.ok()) return Fail(s, "cheat-sheet query");
-  return VectorDemo(*db);
+  if (int rc = VectorDemo(*db); rc != 0) return rc;
+  return PipelineDemo(*db);
 }

@@ -8,11 +8,14 @@
 #include <faiss/impl/IDSelector.h>
 #include <faiss/impl/io.h>
 #include <faiss/index_io.h>
+#include <faiss/utils/distances.h>
 #include <omp.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 #include <exception>
+#include <optional>
 
 #include "util/hash.h"
 
@@ -89,6 +92,9 @@ class SingleThreaded {
   int saved_;
 };
 
+// Adds of fewer vectors than this run single-threaded.
+constexpr size_t kParallelAddMin = 1024;
+
 Status FaissError(std::string_view what, const std::exception& e) {
   return Internal("FAISS failed " + std::string(what) + ": " + e.what());
 }
@@ -137,8 +143,18 @@ Result<std::unique_ptr<FaissIndex>> FaissIndex::Build(const IndexConfig& config,
   }
 }
 
+void NormalizeL2(float* v, size_t dims) {
+  const float norm = std::sqrt(faiss::fvec_norm_L2sqr(v, dims));
+  if (norm == 0) return;
+  for (size_t i = 0; i < dims; ++i) v[i] /= norm;
+}
+
 Status FaissIndex::Add(const std::vector<uint64_t>& labels, const float* data) {
   if (labels.empty()) return Status();
+  // A write's few vectors: OpenMP's parallel region costs more (threads spinning for work)
+  // than it saves. Bulk adds (rebuilds, large batches) keep FAISS's threads.
+  std::optional<SingleThreaded> single_threaded;
+  if (labels.size() < kParallelAddMin) single_threaded.emplace();
   try {
     index_->add(static_cast<faiss::Index::idx_t>(labels.size()), data);
   } catch (const std::exception& e) {

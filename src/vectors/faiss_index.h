@@ -52,6 +52,11 @@ struct RawHit {
   float distance = 0;
 };
 
+// Scales the `dims` floats at `v` to unit L2 length (a zero vector stays zero). Unlike
+// faiss::fvec_renorm_L2 it opens no OpenMP parallel region, whose idle threads spin after
+// every call: per-vector normalization on the write and search paths must not pay that.
+void NormalizeL2(float* v, size_t dims);
+
 class FaissIndex {
  public:
   // Builds an index over `n` vectors (row-major, already normalized for COSINE) holding the

@@ -125,7 +125,7 @@ Status LiveCollection::Load(const kv::Store& store, const kv::Snapshot* snapshot
     Slot slot{std::string(it->key().substr(prefix.size())), std::move(row.metadata),
               std::move(row.values)};
     if (config_.metric == VectorMetric::kCosine) {
-      faiss::fvec_renorm_L2(slot.values.size(), 1, slot.values.data());
+      vectors::NormalizeL2(slot.values.data(), slot.values.size());
     }
     labels_by_id_[slot.id] = row.label;
     slots_.emplace(row.label, std::move(slot));
@@ -230,7 +230,7 @@ Status LiveCollection::Apply(Change change) {
   data.reserve(change.adds.size() * config_.dims);
   for (auto& [label, slot] : change.adds) {
     if (config_.metric == VectorMetric::kCosine) {
-      faiss::fvec_renorm_L2(slot.values.size(), 1, slot.values.data());
+      vectors::NormalizeL2(slot.values.data(), slot.values.size());
     }
     labels.push_back(label);
     data.insert(data.end(), slot.values.begin(), slot.values.end());

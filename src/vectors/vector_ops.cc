@@ -224,7 +224,7 @@ Status VectorService::Impl::SearchOne(const std::vector<std::shared_ptr<LiveColl
     const auto& config = targets[t]->config();
     std::vector<float> query = query_in;
     if (config.metric == VectorMetric::kCosine) {
-      faiss::fvec_renorm_L2(query.size(), 1, query.data());
+      vectors::NormalizeL2(query.data(), query.size());
     }
     std::vector<vectors::Hit> hits;
     K3_RETURN_IF_ERROR(targets[t]->Search(query.data(), r.top_k, filter, r.min_score, &hits));

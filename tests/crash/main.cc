@@ -22,6 +22,10 @@
 //       RANGE <range_first> <range_last> <body size> <1 if the body matches else 0>
 //       PEAK_RSS_KB <VmHWM of this process>
 //       OK
+//
+//   k3_crash_child large-pipeline <data_dir>
+//     a 200 MiB text object through a pipeline and a 200 MiB HTML object refused
+//     (large_pipeline_workload.cc).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -226,6 +230,7 @@ int RunLargeObject(const std::string& dir) {
 }  // namespace
 
 int RunTablesCrash(const std::string& dir, uint64_t seed);  // tables_workload.cc
+int RunLargePipeline(const std::string& dir);               // large_pipeline_workload.cc
 
 int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "";
@@ -236,6 +241,7 @@ int main(int argc, char** argv) {
     return RunStorage(argv[2], std::strtoull(argv[3], nullptr, 10));
   }
   if (mode == "large-object" && argc == 3) return RunLargeObject(argv[2]);
+  if (mode == "large-pipeline" && argc == 3) return RunLargePipeline(argv[2]);
   if (mode == "vectors" && argc == 5) {
     return RunVectors(argv[2], std::strtoull(argv[3], nullptr, 10),
                       std::strtoull(argv[4], nullptr, 10));
@@ -243,6 +249,7 @@ int main(int argc, char** argv) {
   std::fprintf(stderr,
                "usage: k3_crash_child storage <data_dir> <seed>\n"
                "       k3_crash_child large-object <data_dir>\n"
+               "       k3_crash_child large-pipeline <data_dir>\n"
                "       k3_crash_child tables <data_dir> <seed>\n"
                "       k3_crash_child vectors <data_dir> <seed> <round>\n");
   return 1;
