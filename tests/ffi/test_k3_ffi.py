@@ -106,6 +106,31 @@ class K3FfiTest(unittest.TestCase):
                                                    "sql": "SELECT COUNT(*) AS n FROM events"})
             self.assertEqual(count["rows"], [{"n": "3"}])
 
+    def test_pipeline_and_text_search_through_k3_call(self):
+        with k3.Db(self.path) as db:
+            db.call("StorageService.CreateBucket", {"name": "kb-pipe"})
+            pipe = db.call("PipelineService.CreatePipeline", {
+                "bucket": "kb-pipe", "name": "embed", "scriptumTemplate": "text_embedding_index",
+                "options": {"chunk_size": 200}, "storeEntityId": "docs"})
+            self.assertEqual(pipe["storeEntityKind"], "vector")
+            docs = {"refunds.txt": "You can return any kettle within 30 days for a refund.",
+                    "shipping.txt": "Parcels ship from Lyon and arrive in three working days."}
+            for key, text in docs.items():
+                db.put_object("kb-pipe", key, text.encode(), content_type="text/plain")
+                run = db.call("PipelineService.RunPipeline",
+                              {"bucket": "kb-pipe", "pipelineId": pipe["pipelineId"], "key": key})
+                self.assertEqual(run["chunksCreated"], "1")
+            hits = db.call("VectorService.Search", {"bucket": "kb-pipe", "collectionName": "docs",
+                                                    "text": "when will my parcel arrive",
+                                                    "topK": 1})
+            self.assertEqual(hits["hits"][0]["id"], "shipping.txt#0")
+            with self.assertRaises(k3.K3Error) as cm:
+                db.call("PipelineService.CreatePipeline", {
+                    "bucket": "kb-pipe", "name": "bad", "templateId": "text_embedding_index",
+                    "options": {"chunk_size": "huge"}})
+            self.assertEqual(cm.exception.code_name, "INVALID_ARGUMENT")
+            self.assertIn("chunk_size", str(cm.exception))
+
     def test_errors_are_k3_errors(self):
         with k3.Db(self.path) as db:
             db.call("StorageService.CreateBucket", {"name": "kb-err"})
