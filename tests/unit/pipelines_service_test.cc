@@ -1,6 +1,8 @@
 // PipelineService: pipelines and their destinations, the catalog, runs of every template on
 // real objects, idempotence, text search through pipelines and host embedders, bad input.
 #include <gtest/gtest.h>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <atomic>
@@ -8,6 +10,7 @@
 #include <fstream>
 #include <set>
 #include <sstream>
+#include <thread>
 
 #include "k3/k3.hpp"
 #include "support/temp_dir.h"
@@ -428,6 +431,90 @@ TEST_F(PipelinesTest, HostEmbedderServesPipelinesAndExternalCollections) {
   auto ext = SearchText("ext", "bb", 1);
   ASSERT_EQ(ext.size(), 1u);
   EXPECT_EQ(ext[0].id, "b");
+}
+
+// An OpenAI-shaped /v1/embeddings endpoint in this process: 8-d bag-of-letter-groups vectors,
+// requiring the bearer key.
+class EmbeddingServer {
+ public:
+  EmbeddingServer() {
+    server_.Post("/v1/embeddings", [this](const httplib::Request& req, httplib::Response& res) {
+      ++requests_;
+      if (req.get_header_value("Authorization") != "Bearer sekret") {
+        res.status = 401;
+        res.set_content(R"({"error": {"message": "bad key"}})", "application/json");
+        return;
+      }
+      const auto body = nlohmann::json::parse(req.body);
+      nlohmann::json data = nlohmann::json::array();
+      int index = 0;
+      for (const auto& text : body["input"]) {
+        std::vector<float> v(8, 0.01f);
+        for (char c : text.get<std::string>()) {
+          if (c >= 'a' && c <= 'z') v[(c - 'a') % 8] += 1;
+        }
+        data.push_back({{"embedding", v}, {"index", index++}});
+      }
+      res.set_content(nlohmann::json{{"data", data}}.dump(), "application/json");
+    });
+    // One request per connection: stop() then need not wait out an idle keep-alive.
+    server_.set_keep_alive_max_count(1);
+    port_ = server_.bind_to_any_port("127.0.0.1");
+    thread_ = std::thread([this] { server_.listen_after_bind(); });
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+    while (!server_.is_running() && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::yield();
+    }
+  }
+  ~EmbeddingServer() {
+    server_.stop();
+    thread_.join();
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/v1"; }
+  int requests() const { return requests_.load(); }
+
+ private:
+  httplib::Server server_;
+  int port_ = 0;
+  std::thread thread_;
+  std::atomic<int> requests_{0};
+};
+
+TEST_F(PipelinesTest, HttpEmbedderThroughAPipeline) {
+  EmbeddingServer server;
+  ::setenv("K3_TEST_EMBED_KEY", "sekret", 1);
+  std::map<std::string, std::string> options = {{"embedder", "http"},
+                                                {"http_url", server.url()},
+                                                {"http_model", "tiny"},
+                                                {"http_api_key_env", "K3_TEST_EMBED_KEY"},
+                                                {"embed_batch_size", "2"}};
+  Pipeline p = Create("remote", "text_embedding_index", options);
+  EXPECT_EQ(db_->vectors().get_collection("kbase", "remote")->dimensions, 8);  // probed
+  Put("a.txt", "aaaa iiii", "text/plain");
+  Put("b.txt", "bbbb jjjj", "text/plain");
+  ASSERT_TRUE(Run(p, "a.txt").ok());
+  ASSERT_TRUE(Run(p, "b.txt").ok());
+  auto hits = SearchText("remote", "bbb", 1);
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0].object_key, "b.txt");
+  EXPECT_GE(server.requests(), 4);  // probe, two runs, the query
+
+  // A missing key variable and a wrong key are clear failures, the key never in a message.
+  options["http_api_key_env"] = "K3_TEST_NO_SUCH_VARIABLE";
+  auto unset = pipes().create_pipeline({.bucket = "kbase",
+                                        .name = "unset",
+                                        .template_id = "text_embedding_index",
+                                        .options = options});
+  EXPECT_EQ(unset.status().code(), StatusCode::kFailedPrecondition);
+  EXPECT_NE(unset.status().message().find("K3_TEST_NO_SUCH_VARIABLE"), std::string::npos);
+  ::setenv("K3_TEST_WRONG_KEY", "wrong-key-value", 1);
+  options["http_api_key_env"] = "K3_TEST_WRONG_KEY";
+  auto wrong = pipes().create_pipeline({.bucket = "kbase",
+                                        .name = "wrong",
+                                        .template_id = "text_embedding_index",
+                                        .options = options});
+  EXPECT_EQ(wrong.status().code(), StatusCode::kUnauthenticated) << wrong.status().ToString();
+  EXPECT_EQ(wrong.status().message().find("wrong-key-value"), std::string::npos);
 }
 
 TEST_F(PipelinesTest, ListFiltersPagesAndRefusesForeignTokens) {
