@@ -76,8 +76,9 @@ Status PipelineService::Impl::PrepareDestination(const Pipeline& p,
   K3_RETURN_IF_ERROR(vectors::ValidateCollectionName(dest));
   K3_ASSIGN_OR_RETURN(std::shared_ptr<Embedder> embedder, EmbedderFor(options));
   const int dims = embedder->dimensions();
-  K3_RETURN_IF_ERROR(
-      vectors_->ConfigureEngine(ConfigureEngineRequest{.bucket = p.bucket}).status());
+  ConfigureEngineRequest engine;
+  engine.bucket = p.bucket;
+  K3_RETURN_IF_ERROR(vectors_->ConfigureEngine(engine).status());
   Result<Collection> existing = vectors_->GetCollection(p.bucket, dest);
   if (!existing.ok()) {
     if (existing.status().code() != StatusCode::kNotFound) return existing.status();

@@ -406,8 +406,10 @@ std::string InsertSql(const TableMeta& meta, const ConvertedRow& row,
     }
   }
   if (with_source_key) {
-    names += std::string(p > 0 ? ", " : "") + QuoteIdent(tables::kSourceKeyColumn);
-    values += std::string(p > 0 ? ", " : "") + "?" + std::to_string(++p);
+    const std::string separator = p > 0 ? ", " : "";
+    ++p;
+    names += separator + QuoteIdent(tables::kSourceKeyColumn);
+    values += separator + "?" + std::to_string(p);
   }
   std::string sql = "INSERT INTO " + QuoteIdent(meta.table.name);
   sql += p == 0 ? " DEFAULT VALUES" : " (" + names + ") VALUES (" + values + ")";

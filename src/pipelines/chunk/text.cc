@@ -1,6 +1,8 @@
 // pipelines/chunk/text.cc: code-point indexing, whitespace and the chunk sink.
 #include "pipelines/chunk/text.h"
 
+#include "util/utf8.h"
+
 namespace k3::pipelines::chunk {
 
 CodePointText::CodePointText(std::string_view utf8) : bytes_(utf8) {
@@ -10,36 +12,11 @@ CodePointText::CodePointText(std::string_view utf8) : bytes_(utf8) {
   const size_t n = utf8.size();
   while (i < n) {
     offsets_.push_back(i);
-    const auto c = static_cast<unsigned char>(utf8[i]);
-    size_t len = 1;
-    char32_t cp = c;
-    if (c >= 0x80) {
-      if ((c & 0xE0) == 0xC0) {
-        len = 2;
-        cp = c & 0x1F;
-      } else if ((c & 0xF0) == 0xE0) {
-        len = 3;
-        cp = c & 0x0F;
-      } else if ((c & 0xF8) == 0xF0) {
-        len = 4;
-        cp = c & 0x07;
-      } else {
-        len = 0;
-      }
-      if (len == 0 || i + len > n) {
-        len = 1;
-        cp = 0xFFFD;
-      } else {
-        for (size_t k = 1; k < len; ++k) {
-          const auto cc = static_cast<unsigned char>(utf8[i + k]);
-          if ((cc & 0xC0) != 0x80) {
-            len = 1;
-            cp = 0xFFFD;
-            break;
-          }
-          cp = (cp << 6) | (cc & 0x3F);
-        }
-      }
+    char32_t cp;
+    size_t len = util::DecodeUtf8(utf8, i, &cp);
+    if (len == 0) {
+      len = 1;
+      cp = 0xFFFD;
     }
     chars_.push_back(cp);
     i += len;

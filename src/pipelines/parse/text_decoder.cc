@@ -5,6 +5,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "util/utf8.h"
+
 namespace k3::pipelines::parse_internal {
 namespace {
 
@@ -37,31 +39,6 @@ void AppendCodePoint(char32_t cp, std::string* out) {
     out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
     out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
     out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
-// The number of bytes of the UTF-8 sequence that `lead` starts, or 0 if it cannot start one.
-int SequenceLength(unsigned char lead) {
-  if (lead < 0x80) return 1;
-  if (lead >= 0xC2 && lead <= 0xDF) return 2;
-  if (lead >= 0xE0 && lead <= 0xEF) return 3;
-  if (lead >= 0xF0 && lead <= 0xF4) return 4;
-  return 0;
-}
-
-// Whether `b` may follow `lead` as the second byte (excludes overlongs, surrogates, > U+10FFFF).
-bool ValidSecond(unsigned char lead, unsigned char b) {
-  switch (lead) {
-    case 0xE0:
-      return b >= 0xA0 && b <= 0xBF;
-    case 0xED:
-      return b >= 0x80 && b <= 0x9F;
-    case 0xF0:
-      return b >= 0x90 && b <= 0xBF;
-    case 0xF4:
-      return b >= 0x80 && b <= 0x8F;
-    default:
-      return b >= 0x80 && b <= 0xBF;
   }
 }
 
@@ -137,26 +114,17 @@ void TextDecoder::DecodeUtf8(std::string_view bytes, std::string* out) {
       ++i;
       continue;
     }
-    int len = SequenceLength(b);
-    if (len == 0) {
-      PutReplacement(1, out);
-      ++i;
-      continue;
-    }
-    // Count how many bytes of the sequence are present and valid.
-    int valid = 1;
-    while (valid < len && i + valid < n) {
-      unsigned char c = p[i + valid];
-      bool ok = valid == 1 ? ValidSecond(b, c) : (c >= 0x80 && c <= 0xBF);
-      if (!ok) break;
-      ++valid;
-    }
-    if (valid == len) {
+    size_t valid = 0;
+    const size_t len = util::DecodeUtf8(bytes, i, nullptr, &valid);
+    if (len != 0) {
       bool is_bom = at_start_ && len == 3 && b == 0xEF && p[i + 1] == 0xBB && p[i + 2] == 0xBF;
       if (!is_bom) out->append(bytes.data() + i, len);
       at_start_ = false;
       previous_cr_ = false;
       i += len;
+    } else if (valid == 0) {
+      PutReplacement(1, out);
+      ++i;
     } else if (i + valid == n) {
       carry_.assign(bytes.data() + i, valid);  // incomplete at the block's end: wait for more
       return;

@@ -10,42 +10,24 @@
 namespace k3::pipelines {
 
 CsvReader::CsvReader(const ByteReader& reader, CsvOptions options)
-    : reader_(reader), options_(options), buffer_(kCsvBlockBytes) {}
+    : reader_(reader), options_(options), in_(kCsvBlockBytes) {}
 
-Status CsvReader::Fill() {
-  while (pos_ == end_ && !input_ended_) {
-    if (!reader_) return Internal("CSV reader: no ByteReader given");
-    Result<size_t> n = reader_(buffer_.data(), buffer_.size());
-    if (!n.ok()) return n.status();
-    if (*n > buffer_.size()) {
-      return Internal("CSV reader: the ByteReader returned " + std::to_string(*n) +
-                      " bytes for a buffer of " + std::to_string(buffer_.size()));
-    }
-    if (*n == 0) {
-      input_ended_ = true;
-    } else {
-      pos_ = 0;
-      end_ = *n;
-      bytes_read_ += static_cast<int64_t>(*n);
-    }
-  }
-  return Status();
-}
+Status CsvReader::Fill() { return rows_internal::FillBlock(reader_, "CSV reader", &in_); }
 
 int CsvReader::Peek() {
-  if (pos_ == end_) {
+  if (in_.pos == in_.end) {
     Status s = Fill();
     if (!s.ok()) {
       error_ = std::move(s);
       return kError;
     }
-    if (pos_ == end_) return kEnd;
+    if (in_.pos == in_.end) return kEnd;
   }
-  return static_cast<unsigned char>(buffer_[pos_]);
+  return static_cast<unsigned char>(in_.bytes[in_.pos]);
 }
 
 bool CsvReader::Advance() {
-  ++pos_;
+  ++in_.pos;
   if (++record_bytes_ > kMaxCsvRecordBytes) {
     error_ = InvalidArgument("line " + std::to_string(record_line_) + ": CSV record longer than " +
                              std::to_string(kMaxCsvRecordBytes >> 20) + " MiB");
@@ -77,18 +59,8 @@ Status CsvReader::StartInput() {
                            std::to_string(static_cast<unsigned char>(d)) + ")");
   }
   // Gather up to 3 bytes to look for a BOM, however few bytes each read gives.
-  while (end_ < 3 && !input_ended_) {
-    Result<size_t> n = reader_ ? reader_(buffer_.data() + end_, buffer_.size() - end_)
-                               : Result<size_t>(Internal("CSV reader: no ByteReader given"));
-    if (!n.ok()) return n.status();
-    if (*n > buffer_.size() - end_) {
-      return Internal("CSV reader: the ByteReader returned more bytes than asked for");
-    }
-    if (*n == 0) input_ended_ = true;
-    end_ += *n;
-    bytes_read_ += static_cast<int64_t>(*n);
-  }
-  if (end_ >= 3 && std::memcmp(buffer_.data(), "\xEF\xBB\xBF", 3) == 0) pos_ = 3;
+  K3_RETURN_IF_ERROR(rows_internal::FillAtLeast(reader_, "CSV reader", 3, &in_));
+  if (in_.end >= 3 && std::memcmp(in_.bytes.data(), "\xEF\xBB\xBF", 3) == 0) in_.pos = 3;
   return Status();
 }
 

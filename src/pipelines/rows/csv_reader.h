@@ -12,6 +12,7 @@
 
 #include "k3/status.h"
 #include "pipelines/document.h"
+#include "pipelines/rows/block_buffer.h"
 
 namespace k3::pipelines {
 
@@ -62,12 +63,13 @@ class CsvReader {
   // Invalid UTF-8 bytes replaced by U+FFFD so far, over every record returned.
   int64_t invalid_bytes_replaced() const { return invalid_bytes_replaced_; }
   // Bytes pulled from the ByteReader so far.
-  int64_t bytes_read() const { return bytes_read_; }
+  int64_t bytes_read() const { return in_.bytes_read; }
 
  private:
   static constexpr int kEnd = -1;
   static constexpr int kError = -2;
 
+  // Reads the next block once every buffered byte is consumed (see FillBlock).
   Status Fill();
   // The next byte (0..255) without consuming it, kEnd at the end of input, kError after a
   // reader error (kept in error_).
@@ -82,10 +84,7 @@ class CsvReader {
 
   ByteReader reader_;
   CsvOptions options_;
-  std::vector<char> buffer_;
-  size_t pos_ = 0;
-  size_t end_ = 0;
-  bool input_ended_ = false;
+  rows_internal::BlockBuffer in_;
   bool started_ = false;
   bool done_ = false;
   Status error_;
@@ -93,7 +92,6 @@ class CsvReader {
   int64_t record_line_ = 0;
   size_t record_bytes_ = 0;
   int64_t invalid_bytes_replaced_ = 0;
-  int64_t bytes_read_ = 0;
 };
 
 }  // namespace k3::pipelines

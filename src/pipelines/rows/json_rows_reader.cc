@@ -52,70 +52,44 @@ const char* TypeName(const nlohmann::json& v) { return v.type_name(); }
 
 }  // namespace
 
-JsonRowsReader::JsonRowsReader(const ByteReader& reader) : reader_(reader), buffer_(kBlockBytes) {}
+JsonRowsReader::JsonRowsReader(const ByteReader& reader) : reader_(reader), in_(kBlockBytes) {}
 
 Status JsonRowsReader::Fill() {
-  while (pos_ == end_ && !input_ended_) {
-    if (!reader_) return Internal("JSON rows reader: no ByteReader given");
-    Result<size_t> n = reader_(buffer_.data(), buffer_.size());
-    if (!n.ok()) return n.status();
-    if (*n > buffer_.size()) {
-      return Internal("JSON rows reader: the ByteReader returned " + std::to_string(*n) +
-                      " bytes for a buffer of " + std::to_string(buffer_.size()));
-    }
-    if (*n == 0) {
-      input_ended_ = true;
-    } else {
-      pos_ = 0;
-      end_ = *n;
-      bytes_read_ += static_cast<int64_t>(*n);
-    }
-  }
-  return Status();
+  return rows_internal::FillBlock(reader_, "JSON rows reader", &in_);
 }
 
 Status JsonRowsReader::Start() {
   // A BOM may arrive split over several reads: gather up to 3 bytes first.
-  while (end_ < 3 && !input_ended_) {
-    if (!reader_) return Internal("JSON rows reader: no ByteReader given");
-    Result<size_t> n = reader_(buffer_.data() + end_, buffer_.size() - end_);
-    if (!n.ok()) return n.status();
-    if (*n > buffer_.size() - end_) {
-      return Internal("JSON rows reader: the ByteReader returned more bytes than asked for");
-    }
-    if (*n == 0) input_ended_ = true;
-    end_ += *n;
-    bytes_read_ += static_cast<int64_t>(*n);
-  }
-  if (end_ >= 3 && std::memcmp(buffer_.data(), "\xEF\xBB\xBF", 3) == 0) pos_ = 3;
+  K3_RETURN_IF_ERROR(rows_internal::FillAtLeast(reader_, "JSON rows reader", 3, &in_));
+  if (in_.end >= 3 && std::memcmp(in_.bytes.data(), "\xEF\xBB\xBF", 3) == 0) in_.pos = 3;
   // Skip leading whitespace (blank lines, for JSON Lines), counting lines.
   for (;;) {
     K3_RETURN_IF_ERROR(Fill());
-    if (pos_ == end_) {
+    if (in_.pos == in_.end) {
       mode_ = Mode::kDone;
       return Status();
     }
-    const char c = buffer_[pos_];
+    const char c = in_.bytes[in_.pos];
     if (!IsJsonSpace(c)) break;
     if (c == '\n') ++next_line_;
-    ++pos_;
+    ++in_.pos;
   }
-  if (buffer_[pos_] != '[') {
+  if (in_.bytes[in_.pos] != '[') {
     mode_ = Mode::kLines;
     return Status();
   }
   mode_ = Mode::kArray;
-  return LoadArray(bytes_read_ - static_cast<int64_t>(end_ - pos_));
+  return LoadArray(in_.bytes_read - static_cast<int64_t>(in_.end - in_.pos));
 }
 
 Status JsonRowsReader::LoadArray(int64_t start_offset) {
   std::string text;
   for (;;) {
     K3_RETURN_IF_ERROR(Fill());
-    if (pos_ == end_) break;
-    text.append(buffer_.data() + pos_, end_ - pos_);
-    pos_ = end_;
-    if (static_cast<size_t>(bytes_read_) > kMaxWholeDocumentBytes) {
+    if (in_.pos == in_.end) break;
+    text.append(in_.bytes.data() + in_.pos, in_.end - in_.pos);
+    in_.pos = in_.end;
+    if (static_cast<size_t>(in_.bytes_read) > kMaxWholeDocumentBytes) {
       return ResourceExhausted("JSON array input is larger than the " +
                                std::to_string(kMaxWholeDocumentBytes >> 20) +
                                " MiB limit for whole-document formats");
@@ -148,11 +122,11 @@ Result<bool> JsonRowsReader::NextLine(nlohmann::json* row, Status* row_error) {
     bool saw_newline = false;
     for (;;) {
       K3_RETURN_IF_ERROR(Fill());
-      if (pos_ == end_) break;
+      if (in_.pos == in_.end) break;
       saw_any = true;
-      const char* start = buffer_.data() + pos_;
-      const void* nl = std::memchr(start, '\n', end_ - pos_);
-      const size_t take = nl ? static_cast<const char*>(nl) - start : end_ - pos_;
+      const char* start = in_.bytes.data() + in_.pos;
+      const void* nl = std::memchr(start, '\n', in_.end - in_.pos);
+      const size_t take = nl ? static_cast<const char*>(nl) - start : in_.end - in_.pos;
       if (!too_long) {
         if (line_buffer_.size() + take > kMaxJsonLineBytes) {
           too_long = true;
@@ -162,9 +136,9 @@ Result<bool> JsonRowsReader::NextLine(nlohmann::json* row, Status* row_error) {
           line_buffer_.append(start, take);
         }
       }
-      pos_ += take;
+      in_.pos += take;
       if (nl) {
-        ++pos_;
+        ++in_.pos;
         saw_newline = true;
         break;
       }

@@ -14,6 +14,7 @@
 
 #include "k3/status.h"
 #include "pipelines/document.h"
+#include "pipelines/rows/block_buffer.h"
 
 namespace k3::pipelines {
 
@@ -50,11 +51,12 @@ class JsonRowsReader {
   int64_t line() const { return line_; }
   // Whether the input turned out to be one JSON array (valid after the first Next).
   bool is_array() const { return mode_ == Mode::kArray; }
-  int64_t bytes_read() const { return bytes_read_; }
+  int64_t bytes_read() const { return in_.bytes_read; }
 
  private:
   enum class Mode { kUnknown, kLines, kArray, kDone };
 
+  // Reads the next block once every buffered byte is consumed (see FillBlock).
   Status Fill();
   Status Start();
   // Reads the rest of the input (starting with the '[' at input offset start_offset) and
@@ -63,15 +65,11 @@ class JsonRowsReader {
   Result<bool> NextLine(nlohmann::json* row, Status* row_error);
 
   ByteReader reader_;
-  std::vector<char> buffer_;
-  size_t pos_ = 0;
-  size_t end_ = 0;
-  bool input_ended_ = false;
+  rows_internal::BlockBuffer in_;
   Mode mode_ = Mode::kUnknown;
   Status error_;
   int64_t line_ = 0;
   int64_t next_line_ = 1;  // JSON Lines: the line the next byte is on
-  int64_t bytes_read_ = 0;
   std::string line_buffer_;
   nlohmann::json array_;
   size_t next_element_ = 0;
