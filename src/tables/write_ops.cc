@@ -447,7 +447,9 @@ Status WriteInserts(sqlite3* db, const TableMeta& meta, const std::vector<Row>& 
     K3_RETURN_IF_ERROR(BindRow(*stmt, row, 1));
     if (source_key != nullptr) {
       const int last = sqlite3_bind_parameter_count(stmt->get());
-      const int rc = tables::BindValue(stmt->get(), last, Value(*source_key));
+      // *source_key outlives the statement's step (SQLITE_STATIC binds without a copy).
+      const int rc = sqlite3_bind_text(stmt->get(), last, source_key->data(),
+                                       static_cast<int>(source_key->size()), SQLITE_STATIC);
       if (rc != SQLITE_OK) return tables::SqliteStatus(db, rc, "binding the source key");
     }
     const int rc = sqlite3_step(stmt->get());
