@@ -149,11 +149,12 @@ class K3_EXPORT PipelineService {
   Result<Template> get_template(std::string_view template_id);
 
   // Runs the pipeline on one object now, in the calling thread, replacing the object's earlier
-  // output. Errors: NOT_FOUND (bucket, pipeline, object), INVALID_ARGUMENT (an unsupported
-  // content type, a bad option in the overlay, a CSV/JSON that cannot be read, a bad row under
-  // on_error=fail), FAILED_PRECONDITION (no text in the object, a table whose schema does not
-  // match), RESOURCE_EXHAUSTED (a whole-document format over 64 MiB), and the embedder's
-  // errors.
+  // output. Runs of different objects (or pipelines) proceed in parallel; runs of the same
+  // pipeline on the same object, and remove_output for it, take turns. Errors: NOT_FOUND (bucket,
+  // pipeline, object), INVALID_ARGUMENT (an unsupported content type, a bad option in the overlay,
+  // a CSV/JSON that cannot be read, a bad row under on_error=fail), FAILED_PRECONDITION (no text in
+  // the object, a table whose schema does not match), RESOURCE_EXHAUSTED (a whole-document format
+  // over 64 MiB), and the embedder's errors.
   Result<PipelineRunResult> run(const RunPipelineRequest& request);
   // Removes the output of one object from the pipeline's destination (the object was
   // deleted). Idempotent.

@@ -20,12 +20,6 @@ TemplateOption Int(std::string name, int64_t def, int64_t min, int64_t max, std:
           .min = min,
           .max = max};
 }
-TemplateOption Bool(std::string name, bool def, std::string doc) {
-  return {.name = std::move(name),
-          .type = OptionType::kBool,
-          .default_value = def ? "true" : "false",
-          .doc = std::move(doc)};
-}
 TemplateOption Enum(std::string name, std::string def, std::vector<std::string> allowed,
                     std::string doc) {
   return {.name = std::move(name),

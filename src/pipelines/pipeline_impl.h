@@ -9,10 +9,12 @@
 #ifndef K3_PIPELINES_PIPELINE_IMPL_H_
 #define K3_PIPELINES_PIPELINE_IMPL_H_
 
+#include <condition_variable>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 
 #include "k3/pipelines.h"
@@ -70,6 +72,13 @@ class K3_HIDDEN PipelineService::Impl {
   TableService::Impl* tables_;
   BucketCheck bucket_check_;
   std::mutex admin_mu_;  // serializes Create / Update / Delete
+
+  // Runs (and output removals) of one pipeline on one object take turns, so that two runs of
+  // the same object never interleave their batches. Keys: "<pipeline id>\0<object key>".
+  class RunTurn;
+  std::mutex runs_mu_;
+  std::condition_variable runs_cv_;
+  std::set<std::string, std::less<>> running_;  // guarded by runs_mu_
 
   std::mutex embedders_mu_;
   std::map<std::string, std::shared_ptr<Embedder>, std::less<>> registered_;

@@ -29,7 +29,10 @@ pipelines::ByteReader ObjectBytes(StorageService& storage, const ObjectInfo& inf
     if (state->used == state->piece.size()) {
       if (state->next >= info.size) return size_t{0};
       GetObjectOptions o;
-      o.range = ByteRange{.first = state->next, .last = state->next + kReadPiece - 1};
+      ByteRange range;
+      range.first = state->next;
+      range.last = state->next + kReadPiece - 1;
+      o.range = range;
       o.if_match = info.etag;
       Result<GetObjectResult> got = storage.get_object(info.bucket, info.key, o);
       if (!got.ok()) {
@@ -55,7 +58,33 @@ pipelines::ByteReader ObjectBytes(StorageService& storage, const ObjectInfo& inf
 
 }  // namespace
 
+// Holds the turn of one (pipeline, object) for its lifetime: waits while another run of the
+// same pair holds it.
+class PipelineService::Impl::RunTurn {
+ public:
+  RunTurn(Impl& impl, std::string_view pipeline_id, std::string_view key)
+      : impl_(impl), name_(std::string(pipeline_id) + '\0' + std::string(key)) {
+    std::unique_lock lock(impl_.runs_mu_);
+    impl_.runs_cv_.wait(lock, [&] { return !impl_.running_.contains(name_); });
+    impl_.running_.insert(name_);
+  }
+  ~RunTurn() {
+    {
+      std::lock_guard lock(impl_.runs_mu_);
+      impl_.running_.erase(name_);
+    }
+    impl_.runs_cv_.notify_all();
+  }
+  RunTurn(const RunTurn&) = delete;
+  RunTurn& operator=(const RunTurn&) = delete;
+
+ private:
+  Impl& impl_;
+  std::string name_;
+};
+
 Result<PipelineRunResult> PipelineService::Impl::Run(const RunPipelineRequest& r) {
+  RunTurn turn(*this, r.pipeline_id, r.key);
   K3_ASSIGN_OR_RETURN(Pipeline p, Get(r.bucket, r.pipeline_id));
   K3_ASSIGN_OR_RETURN(const Template* t, pipelines::FindTemplate(p.template_id));
   K3_ASSIGN_OR_RETURN(ResolvedOptions options, pipelines::ResolveOptions(*t, p.options, r.options));
@@ -99,6 +128,7 @@ Result<PipelineRunResult> PipelineService::Impl::Run(const RunPipelineRequest& r
 
 Status PipelineService::Impl::RemoveOutput(std::string_view bucket, std::string_view pipeline_id,
                                            std::string_view key) {
+  RunTurn turn(*this, pipeline_id, key);
   K3_ASSIGN_OR_RETURN(Pipeline p, Get(bucket, pipeline_id));
   if (p.store_entity_kind == PipelineKind::kVector) {
     pipelines::VectorOutput out(*vectors_, p.bucket, p.store_entity_id, std::string(key));

@@ -767,6 +767,42 @@ TEST_F(PipelinesTest, BadObjectsFailTheRunClearly) {
   EXPECT_EQ(missing.status().code(), StatusCode::kNotFound);
 }
 
+TEST_F(PipelinesTest, ConcurrentRunsLeaveExactlyOneCopyPerObject) {
+  Pipeline vec =
+      Create("embed", "text_embedding_index", {{"chunk_size", "60"}, {"chunk_overlap", "0"}});
+  Pipeline csv = Create("load", "csv_table", {}, "rows");
+  std::string text, table = "n,word\n";
+  for (int i = 0; i < 200; ++i) {
+    text += "line " + std::to_string(i) + " of the shared text.\n";
+    table += std::to_string(i) + ",w" + std::to_string(i) + "\n";
+  }
+  for (int o = 0; o < 4; ++o) {
+    Put("doc" + std::to_string(o) + ".txt", text, "text/plain");
+    Put("t" + std::to_string(o) + ".csv", table, "text/csv");
+  }
+  // Every thread runs every object several times: same-object runs overlap on purpose.
+  std::vector<std::thread> threads;
+  std::atomic<int> failures{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 3; ++round) {
+        for (int o = 0; o < 4; ++o) {
+          const int object = (o + t) % 4;
+          if (!Run(vec, "doc" + std::to_string(object) + ".txt").ok()) ++failures;
+          if (!Run(csv, "t" + std::to_string(object) + ".csv").ok()) ++failures;
+        }
+      }
+    });
+  }
+  for (std::thread& t : threads) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto one = Run(vec, "doc0.txt");
+  ASSERT_TRUE(one.ok());
+  EXPECT_EQ(VectorCount("embed"), 4 * one->chunks_created);
+  EXPECT_EQ(Scalar("SELECT count(*) FROM rows"), 4 * 200);
+  EXPECT_EQ(Scalar("SELECT count(DISTINCT _k3_source_key) FROM rows"), 4);
+}
+
 TEST_F(PipelinesTest, OverlayOptionsApplyToOneRun) {
   Pipeline p = Create("embed", "text_embedding_index", {{"chunk_size", "1000"}});
   std::string body;
