@@ -283,7 +283,7 @@ class EmbedHttpTest : public ::testing::Test {
     thread_ = std::thread([this] { server_.listen_after_bind(); });
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
     while (!server_.is_running() && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+      std::this_thread::yield();
     }
     ASSERT_TRUE(server_.is_running());
   }
