@@ -18,6 +18,7 @@
 
 #include "k3/events.h"
 #include "k3/export.h"
+#include "k3/ingest.h"
 #include "k3/options.h"
 #include "k3/pipelines.h"
 #include "k3/sources.h"
@@ -53,6 +54,7 @@ class K3_EXPORT Db {
   TableService& tables();
   VectorService& vectors();
   PipelineService& pipelines();
+  IngestService& ingest();
 
   // Makes `embedder` available to pipelines (option "embedder": name) and to text searches
   // of collections whose embed_model is `name`. Registering a name again replaces the earlier

@@ -38,6 +38,14 @@ struct Options {
   // Background worker threads (ingest jobs and maintenance). 0 (default) = number of cores.
   int worker_threads = 0;
 
+  // Runs an ingest job may take before it is FAILED, when its errors may be transient
+  // (UNAVAILABLE, DEADLINE_EXCEEDED, ABORTED, INTERNAL, UNKNOWN). Default 3; at least 1.
+  int ingest_max_attempts = 3;
+
+  // Backoff before the second run of a failed job, in milliseconds; it doubles for each
+  // further run, up to 60 s. Default 500.
+  int64_t ingest_retry_backoff_ms = 500;
+
   // How many versions of history each table keeps for TableService::restore (older entries
   // are pruned on write). Default 1000; 0 keeps no history.
   uint32_t table_history_versions = 1000;
