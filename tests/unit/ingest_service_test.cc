@@ -571,7 +571,7 @@ TEST_F(IngestServiceTest, APendingJobCanBeCancelledOnce) {
   EXPECT_EQ(activity->processing, 1u);
   auto timed_out = ingest().wait(kBucket, queued.job_id, 1);
   EXPECT_EQ(timed_out.status().code(), StatusCode::kDeadlineExceeded);
-  EXPECT_NE(timed_out.status().message().find("PENDING"), std::string::npos)
+  EXPECT_TRUE(MentionsAny(timed_out.status().message(), {"PENDING", "pending"}))
       << timed_out.status().message();
   EXPECT_EQ(ingest().wait_idle(kBucket, 1).code(), StatusCode::kDeadlineExceeded);
 
@@ -718,6 +718,7 @@ TEST_F(IngestServiceTest, SyncOfTheInternalSourceDiscoversAndIngestsWhatChanged)
   Put(kBucket, "s0.txt", Text("zero", 2));
   Put(kBucket, "s1.txt", Text("one", 2));
   Put(kBucket, "s2.txt", Text("two", 2));
+  WaitIdle(kBucket);  // their events are dispatched while no rule exists
   const std::string source = InternalSource();
   ASSERT_FALSE(source.empty());
   Pipeline vec = VectorPipeline(kBucket, "vec");
