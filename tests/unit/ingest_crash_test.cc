@@ -14,6 +14,7 @@
 // the number of random-kill rounds (default 1; the kill after the last put always runs).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cinttypes>
 #include <cstdlib>

@@ -98,13 +98,13 @@ void IngestFixture::Open(Options options) {
 }
 
 void IngestFixture::CreateBucket(const std::string& bucket) {
-  auto b = db_->storage().create_bucket({.name = bucket});
+  auto b = db_.value().storage().create_bucket({.name = bucket});
   ASSERT_TRUE(b.ok()) << b.status().ToString();
 }
 
 ObjectInfo IngestFixture::Put(const std::string& bucket, const std::string& key,
                               const std::string& body, const std::string& type) {
-  auto put = db_->storage().put_object(bucket, key, body, {.content_type = type});
+  auto put = db_.value().storage().put_object(bucket, key, body, {.content_type = type});
   EXPECT_TRUE(put.ok()) << key << ": " << put.status().ToString();
   return put.ok() ? *put : ObjectInfo{};
 }
@@ -113,11 +113,11 @@ Pipeline IngestFixture::CreatePipeline(const std::string& bucket, const std::str
                                        const std::string& template_id,
                                        std::map<std::string, std::string> options,
                                        const std::string& dest) {
-  auto p = db_->pipelines().create_pipeline({.bucket = bucket,
-                                             .name = name,
-                                             .template_id = template_id,
-                                             .options = std::move(options),
-                                             .store_entity_id = dest});
+  auto p = db_.value().pipelines().create_pipeline({.bucket = bucket,
+                                                    .name = name,
+                                                    .template_id = template_id,
+                                                    .options = std::move(options),
+                                                    .store_entity_id = dest});
   EXPECT_TRUE(p.ok()) << name << ": " << p.status().ToString();
   return p.ok() ? *p : Pipeline{};
 }
@@ -164,7 +164,7 @@ void IngestFixture::WaitIdle(const std::string& bucket) {
 }
 
 uint64_t IngestFixture::VectorCount(const std::string& bucket, const std::string& collection) {
-  auto c = db_->vectors().get_collection(bucket, collection);
+  auto c = db_.value().vectors().get_collection(bucket, collection);
   EXPECT_TRUE(c.ok()) << c.status().ToString();
   return c.ok() ? c->vector_count : 0;
 }
@@ -176,7 +176,7 @@ std::vector<std::string> IngestFixture::MissingVectors(const std::string& bucket
   for (size_t i = 0; i < ids.size(); i += 500) {
     GetVectorsRequest request{.bucket = bucket, .collection = collection};
     request.ids.assign(ids.begin() + i, ids.begin() + std::min(ids.size(), i + 500));
-    auto got = db_->vectors().get_vectors(request);
+    auto got = db_.value().vectors().get_vectors(request);
     EXPECT_TRUE(got.ok()) << got.status().ToString();
     if (!got.ok()) return ids;
     missing.insert(missing.end(), got->missing_ids.begin(), got->missing_ids.end());
@@ -185,7 +185,7 @@ std::vector<std::string> IngestFixture::MissingVectors(const std::string& bucket
 }
 
 int64_t IngestFixture::Scalar(const std::string& bucket, const std::string& sql) {
-  auto q = db_->tables().query({.bucket = bucket, .sql = sql});
+  auto q = db_.value().tables().query({.bucket = bucket, .sql = sql});
   EXPECT_TRUE(q.ok()) << q.status().ToString() << " in " << sql;
   if (!q.ok() || q->rows.empty() || q->rows[0].empty()) return -1;
   if (const auto* v = std::get_if<int64_t>(&q->rows[0][0])) return *v;

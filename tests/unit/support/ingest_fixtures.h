@@ -80,8 +80,8 @@ class IngestFixture : public ::testing::Test {
   void Close() { db_.reset(); }
   void CreateBucket(const std::string& bucket);
 
-  Db& db() { return *db_; }
-  IngestService& ingest() { return db_->ingest(); }
+  Db& db() { return db_.value(); }  // throws (a test failure) when Open failed
+  IngestService& ingest() { return db_.value().ingest(); }
 
   ObjectInfo Put(const std::string& bucket, const std::string& key, const std::string& body,
                  const std::string& type = "text/plain");
