@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <map>
 #include <set>
 #include <string>
@@ -672,6 +673,7 @@ TEST_F(IngestServiceTest, ABusyBucketDoesNotStarveAnother) {
       }
     }
   }
+  std::printf("bbb's job ran after %d of aaa's %d\n", a_before_b, kBusy);
   EXPECT_EQ(a_seen, kBusy);
   ASSERT_GE(a_before_b, 0) << "bbb's object was never embedded";
   EXPECT_LE(a_before_b, 3) << "bbb waited behind " << a_before_b << " of aaa's jobs";
