@@ -95,6 +95,9 @@ Result<Db> Db::open(std::string_view path, Options options) {
   impl->vectors = std::make_unique<VectorService>(impl->vectors_impl.get());
   impl->pipelines_impl->SetStorage(impl->storage.get());
   impl->pipelines = std::make_unique<PipelineService>(impl->pipelines_impl.get());
+  for (auto& [name, embedder] : options.embedders) {
+    K3_RETURN_IF_ERROR(impl->pipelines_impl->RegisterEmbedder(name, embedder));
+  }
   impl->ingest_impl = std::make_unique<IngestService::Impl>(
       impl->store.get(), impl->events_impl.get(), impl->storage.get(), impl->sources.get(),
       impl->pipelines_impl.get(), options);

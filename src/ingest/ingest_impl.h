@@ -145,6 +145,7 @@ class K3_HIDDEN IngestService::Impl {
 
   std::mutex rules_mu_;
   std::map<std::string, std::shared_ptr<const BucketRules>, std::less<>> rules_cache_;
+  uint64_t rules_generation_ = 0;  // bumped by every invalidation
 
   std::mutex mu_;
   std::condition_variable changed_cv_;  // a job changed state or the dispatcher advanced

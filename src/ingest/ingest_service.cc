@@ -72,6 +72,7 @@ IngestService::Impl::Impl(kv::Store* store, EventLog::Impl* events, StorageServi
       logger_(store->logger()) {}
 
 IngestService::Impl::~Impl() {
+  events_->SetCommitListener(nullptr);
   {
     std::lock_guard lock(mu_);
     stopping_ = true;

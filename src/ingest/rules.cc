@@ -86,9 +86,11 @@ Result<std::vector<IngestRule>> IngestService::Impl::LoadRules(std::string_view 
 
 Result<std::shared_ptr<const IngestService::Impl::BucketRules>> IngestService::Impl::RulesOf(
     std::string_view bucket) {
+  uint64_t generation = 0;
   {
     std::lock_guard lock(rules_mu_);
     if (auto it = rules_cache_.find(bucket); it != rules_cache_.end()) return it->second;
+    generation = rules_generation_;
   }
   K3_ASSIGN_OR_RETURN(Bucket b, storage_->get_bucket(bucket));
   K3_ASSIGN_OR_RETURN(std::vector<IngestRule> rules, LoadRules(bucket));
@@ -108,14 +110,15 @@ Result<std::shared_ptr<const IngestService::Impl::BucketRules>> IngestService::I
     compiled->ordered.push_back({rules[i], std::move(criteria).value()});
   }
   std::lock_guard lock(rules_mu_);
-  // Another thread may have filled or invalidated the entry meanwhile; the store is the truth,
-  // and an invalidation after our read erases what we insert here only if it happens later.
-  rules_cache_[std::string(bucket)] = compiled;
+  // A rule written since our read invalidated the cache: what we read may be stale, so it is
+  // used for this call only and not cached.
+  if (generation == rules_generation_) rules_cache_[std::string(bucket)] = compiled;
   return std::shared_ptr<const BucketRules>(compiled);
 }
 
 void IngestService::Impl::InvalidateRules(std::string_view bucket) {
   std::lock_guard lock(rules_mu_);
+  ++rules_generation_;
   if (auto it = rules_cache_.find(bucket); it != rules_cache_.end()) rules_cache_.erase(it);
 }
 

@@ -868,5 +868,47 @@ TEST_F(IngestServiceTest, JobsQueuedAtCloseRunExactlyOnceAfterReopen) {
   EXPECT_EQ(VectorCount(kBucket, "vec"), chunks);
 }
 
+// Jobs pending from the last session start when the Db opens, before the host could call
+// register_embedder: a host embedder given in Options::embedders is there in time.
+TEST_F(IngestServiceTest, PendingJobsOfAHostEmbedderRunAfterReopenWithOptionsEmbedders) {
+  OpenSingleWorker();
+  auto gate = Register("gate");
+  ReleaseOnExit release(gate.get());
+  Register("host");
+  Pipeline hold = VectorPipeline(kBucket, "hold", 200, "gate");
+  Pipeline host = VectorPipeline(kBucket, "host", 200, "host");
+  CreateRule({.bucket = kBucket, .pipeline_id = host.pipeline_id, .include_patterns = {"docs/**"}});
+  Put(kBucket, "hold.txt", "HOLD the worker");
+  gate->BlockOn("HOLD");
+  IngestJob held = Trigger(hold.pipeline_id, "hold.txt");
+  ASSERT_TRUE(gate->WaitEntered(1, std::chrono::seconds(60)));
+  constexpr int kDocs = 10;
+  for (int i = 0; i < kDocs; ++i) Put(kBucket, "docs/d" + std::to_string(i) + ".txt", "text");
+  ASSERT_TRUE(WaitUntil([&] { return ingest().activity(kBucket)->pending == kDocs; }));
+  gate->Release();
+  EXPECT_EQ(Wait(held.job_id).status, IngestStatus::kCompleted);
+  Close();
+
+  Options bad;
+  bad.embedders["hash"] = std::make_shared<ScriptedEmbedder>("hash");
+  auto refused = Db::open(dir_.path(), bad);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.status().code(), StatusCode::kInvalidArgument) << refused.status().ToString();
+
+  Options options;
+  options.worker_threads = 1;
+  options.embedders["host"] = std::make_shared<ScriptedEmbedder>("host");
+  Open(options);
+  WaitIdle(kBucket);
+  const std::vector<IngestJob> jobs = AllJobs(kBucket, std::nullopt);
+  int completed = 0;
+  for (const IngestJob& j : jobs) {
+    EXPECT_EQ(j.status, IngestStatus::kCompleted) << j.object.key << ": " << j.error_message;
+    completed += j.status == IngestStatus::kCompleted;
+  }
+  EXPECT_EQ(completed, kDocs + 1);
+  EXPECT_EQ(VectorCount(kBucket, "host"), static_cast<uint64_t>(kDocs));
+}
+
 }  // namespace
 }  // namespace k3::test
