@@ -193,10 +193,14 @@ TEST_F(IngestWireTest, RuleRoundTrip) {
   ASSERT_EQ(page["rules"].size(), 1u);
   const std::string token = page["pagination"]["nextPageToken"];
   ASSERT_FALSE(token.empty());
-  Json rest =
-      Ok("IngestService.ListRules", {{"bucket", "kbase"}, {"pageSize", 1}, {"pageToken", token}});
+  Json rest = Ok(
+      "IngestService.ListRules",
+      {{"bucket", "kbase"}, {"pipelineId", pipeline_id_}, {"pageSize", 1}, {"pageToken", token}});
   ASSERT_EQ(rest["rules"].size(), 1u);
   EXPECT_EQ(rest["rules"][0]["ruleId"], second_id);
+  // A token belongs to its listing (filters included).
+  EXPECT_EQ(Fails("IngestService.ListRules", {{"bucket", "kbase"}, {"pageToken", token}}).code(),
+            StatusCode::kInvalidArgument);
   Json none = Ok("IngestService.ListRules", {{"bucket", "kbase"}, {"pipelineId", "pipe_other"}});
   EXPECT_TRUE(none["rules"].empty()) << none.dump();
 
