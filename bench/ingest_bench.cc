@@ -111,7 +111,8 @@ struct BenchDb {
     return collection->vector_count;
   }
 
-  // Jobs of the bucket with `status`, counted by paging through list_jobs.
+  // Jobs of the bucket with `status`: the listing's total_count, or paging through it when
+  // the count is not given.
   uint64_t JobCount(k3::IngestStatus status) {
     uint64_t count = 0;
     k3::ListIngestJobsRequest request{
@@ -119,6 +120,9 @@ struct BenchDb {
     while (true) {
       auto page = db->ingest().list_jobs(request);
       Check(page.ok(), "list_jobs: " + page.status().ToString());
+      if (page->pagination.total_count >= 0) {
+        return static_cast<uint64_t>(page->pagination.total_count);
+      }
       count += page->jobs.size();
       if (page->pagination.next_page_token.empty()) return count;
       request.page_token = page->pagination.next_page_token;
