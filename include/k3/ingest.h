@@ -126,7 +126,7 @@ struct IngestJob {
   std::string pipeline_id;
   std::string pipeline_name;  // at creation
   PipelineKind pipeline_kind = PipelineKind::kUnspecified;
-  std::string rule_id;  // "" when triggered with an explicit pipeline
+  std::string rule_id;                         // "" when triggered with an explicit pipeline
   std::map<std::string, std::string> options;  // the trigger's overlay
   // The counters of the last run (PipelineRunResult).
   uint64_t chunks_created = 0;
@@ -181,16 +181,16 @@ struct TriggerDiscoveryRequest {
 struct TriggerIngestionRequest {
   std::string bucket;
   std::string source_id;
-  std::string rule_id;        // "" = every enabled rule of the source
-  bool retry_failed = false;  // also re-run objects whose last job FAILED
-  bool full_sync = false;     // every discovered object, changed or not
+  std::string rule_id;           // "" = every enabled rule of the source
+  bool retry_failed = false;     // also re-run objects whose last job FAILED
+  bool full_sync = false;        // every discovered object, changed or not
   std::string source_object_id;  // only this object key ("" = all)
 };
 
 struct SyncTriggerResponse {
   std::string job_id;  // "sync_...": names this sync run in GetSyncStatus
   bool accepted = true;
-  std::string message;  // what was found or queued, in words
+  std::string message;        // what was found or queued, in words
   uint64_t jobs_created = 0;  // TriggerIngestion
 };
 
@@ -257,8 +257,7 @@ class K3_EXPORT IngestService {
   Result<IngestJob> cancel_job(std::string_view bucket, std::string_view job_id);
   // Blocks until the job is COMPLETED, FAILED or CANCELLED and returns it. timeout_ms < 0:
   // no deadline; on the deadline DEADLINE_EXCEEDED naming the job's current status.
-  Result<IngestJob> wait(std::string_view bucket, std::string_view job_id,
-                         int64_t timeout_ms = -1);
+  Result<IngestJob> wait(std::string_view bucket, std::string_view job_id, int64_t timeout_ms = -1);
   // Blocks until the dispatcher has read every event committed before the call and the
   // bucket has no PENDING or PROCESSING job (retries in backoff count as PENDING).
   // DEADLINE_EXCEEDED on the deadline; NOT_FOUND for an unknown bucket.
