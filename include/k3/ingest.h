@@ -6,8 +6,10 @@
 // (a background thread) reads the events log from its committed offset, matches the object
 // against the bucket's enabled rules and creates one PENDING job per matching rule; workers
 // (Options::worker_threads) run each job's pipeline on the object (PipelineService::run) and
-// record COMPLETED or FAILED with the run's counters. An `object.deleted` event removes the
-// object's output from every pipeline destination of the bucket. Jobs and the dispatcher's
+// record COMPLETED or FAILED with the run's counters. The rules that apply to an event are the
+// bucket's rules when the dispatcher reads it (normally right after the put), so a rule
+// created between a put and its dispatch may fire for that put. An `object.deleted` event removes
+// the object's output from every pipeline destination of the bucket. Jobs and the dispatcher's
 // offset are in the store: a crash loses no trigger and doubles none, and jobs left PROCESSING
 // by a crash run again after the next open.
 //

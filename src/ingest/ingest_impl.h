@@ -143,6 +143,7 @@ class K3_HIDDEN IngestService::Impl {
   const int64_t retry_backoff_ms_;
   util::Logger logger_;
 
+  std::mutex rule_writes_mu_;  // serializes rule create / update / delete (read-modify-write)
   std::mutex rules_mu_;
   std::map<std::string, std::shared_ptr<const BucketRules>, std::less<>> rules_cache_;
   uint64_t rules_generation_ = 0;  // bumped by every invalidation

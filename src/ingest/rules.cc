@@ -124,6 +124,7 @@ void IngestService::Impl::InvalidateRules(std::string_view bucket) {
 
 Result<IngestRule> IngestService::Impl::CreateRule(const IngestRule& in) {
   K3_RETURN_IF_ERROR(CheckBucket(in.bucket));
+  std::lock_guard write_lock(rule_writes_mu_);
   IngestRule rule = in;
   K3_RETURN_IF_ERROR(ValidateRule(rule));
   rule.rule_id = util::NewId("rule");
@@ -178,6 +179,7 @@ Result<ListRulesResponse> IngestService::Impl::ListRules(const ListRulesRequest&
 }
 
 Result<IngestRule> IngestService::Impl::UpdateRule(const UpdateRuleRequest& r) {
+  std::lock_guard write_lock(rule_writes_mu_);
   K3_ASSIGN_OR_RETURN(IngestRule rule, GetRule(r.bucket, r.rule_id));
   if (r.pipeline_id) rule.pipeline_id = *r.pipeline_id;
   if (r.source_id) rule.source_id = *r.source_id;
@@ -203,6 +205,7 @@ Result<IngestRule> IngestService::Impl::UpdateRule(const UpdateRuleRequest& r) {
 }
 
 Status IngestService::Impl::DeleteRule(std::string_view bucket, std::string_view rule_id) {
+  std::lock_guard write_lock(rule_writes_mu_);
   K3_ASSIGN_OR_RETURN(IngestRule rule, GetRule(bucket, rule_id));
   auto batch = store_->NewBatch();
   batch->Delete(kv::Cf::kRecords, ingest::RuleKey(bucket, rule_id));
