@@ -39,32 +39,6 @@ const std::map<std::string, std::string>& PipelineOptions() {
   return options;
 }
 
-// Every sentence of the retrieval fixture documents, in file-name order.
-std::vector<std::string> Sentences() {
-  std::vector<std::filesystem::path> files;
-  const std::string dir = std::string(K3_SOURCE_DIR) + "/tests/data/retrieval";
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    if (entry.path().extension() == ".txt") files.push_back(entry.path());
-  }
-  std::sort(files.begin(), files.end());
-  std::vector<std::string> out;
-  for (const auto& file : files) {
-    std::ifstream in(file);
-    std::stringstream text;
-    text << in.rdbuf();
-    std::string sentence;
-    for (char c : text.str()) {
-      sentence += c == '\n' ? ' ' : c;
-      if (c == '.' || c == '?' || c == '!') {
-        out.push_back(sentence);
-        sentence.clear();
-      }
-    }
-  }
-  Check(out.size() > 50, "the retrieval fixture has too few sentences");
-  return out;
-}
-
 // Document `i`: pseudo-randomly chosen sentences, at least 300 bytes (about 300-500).
 std::string Document(const std::vector<std::string>& sentences, size_t i) {
   k3::bench::Rng rng(i * 7919 + 17);
@@ -195,7 +169,7 @@ std::pair<double, uint64_t> RunInline(const Corpus& corpus) {
 int main(int argc, char** argv) {
   const bool quick = k3::bench::HasFlag(argc, argv, "--quick");
   const size_t documents = quick ? 1000 : 10000;
-  const std::vector<std::string> sentences = Sentences();
+  const std::vector<std::string> sentences = k3::bench::RetrievalSentences(K3_SOURCE_DIR);
   Corpus corpus;
   for (size_t i = 0; i < documents; ++i) {
     corpus.keys.push_back("docs/" + std::to_string(i / 100) + "/" + std::to_string(i) + ".txt");
