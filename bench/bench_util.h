@@ -17,7 +17,9 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <numeric>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -187,6 +189,33 @@ inline std::vector<size_t> Permutation(size_t n, uint64_t seed) {
   Rng rng(seed);
   for (size_t i = n; i > 1; --i) std::swap(order[i - 1], order[rng.Uniform(i)]);
   return order;
+}
+
+// Every sentence of the retrieval fixture documents (tests/data/retrieval/*.txt of the source
+// tree at `source_dir`), in file-name order: deterministic text for pipeline benchmarks.
+inline std::vector<std::string> RetrievalSentences(const std::string& source_dir) {
+  std::vector<std::filesystem::path> files;
+  for (const auto& entry :
+       std::filesystem::directory_iterator(source_dir + "/tests/data/retrieval")) {
+    if (entry.path().extension() == ".txt") files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  std::vector<std::string> out;
+  for (const auto& file : files) {
+    std::ifstream in(file);
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string sentence;
+    for (char c : text.str()) {
+      sentence += c == '\n' ? ' ' : c;
+      if (c == '.' || c == '?' || c == '!') {
+        out.push_back(sentence);
+        sentence.clear();
+      }
+    }
+  }
+  Check(out.size() > 50, "the retrieval fixture has too few sentences");
+  return out;
 }
 
 }  // namespace k3::bench

@@ -21,28 +21,6 @@ using k3::bench::Check;
 using k3::bench::MBps;
 using k3::bench::Stopwatch;
 
-// Every sentence of the retrieval fixture documents.
-std::vector<std::string> Sentences() {
-  std::vector<std::string> out;
-  const std::string dir = std::string(K3_SOURCE_DIR) + "/tests/data/retrieval";
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    if (entry.path().extension() != ".txt") continue;
-    std::ifstream in(entry.path());
-    std::stringstream text;
-    text << in.rdbuf();
-    std::string sentence;
-    for (char c : text.str()) {
-      sentence += c == '\n' ? ' ' : c;
-      if (c == '.' || c == '?' || c == '!') {
-        out.push_back(sentence);
-        sentence.clear();
-      }
-    }
-  }
-  Check(out.size() > 50, "the retrieval fixture has too few sentences");
-  return out;
-}
-
 // Object `i`: paragraphs of pseudo-randomly chosen sentences, about `bytes` long.
 std::string Document(const std::vector<std::string>& sentences, size_t i, size_t bytes) {
   k3::bench::Rng rng(i * 7919 + 17);
@@ -60,7 +38,7 @@ int main(int argc, char** argv) {
   const bool quick = k3::bench::HasFlag(argc, argv, "--quick");
   const size_t objects = quick ? 100 : 1000;
   const size_t object_bytes = 8 << 10;
-  const std::vector<std::string> sentences = Sentences();
+  const std::vector<std::string> sentences = k3::bench::RetrievalSentences(K3_SOURCE_DIR);
 
   k3::bench::TempDir dir("k3-pipelines-bench");
   auto db = k3::Db::open(dir.path());

@@ -1,10 +1,13 @@
-// The k3 quickstart: opens a data directory, creates a bucket, puts the files of
-// examples/data/ into it and lists them, loads examples/data/events.jsonl into a table and
-// runs K3's DuckDB cheat-sheet queries on it, fills a vector collection and runs a filtered
-// search, then runs two pipelines over the corpus — documents into a collection (searched by
-// text), events.csv into a table (queried with SQL). Run: ./build.sh demo
+// The k3 quickstart: opens a data directory, creates a bucket, two pipelines and the rules
+// that fire them, puts the files of examples/data/ into it (each matching put creates an
+// ingest job: documents into a collection, events.csv into a table), waits for the jobs and
+// lists them and the objects, loads examples/data/events.jsonl into a table and runs K3's
+// DuckDB cheat-sheet queries on it, fills a vector collection and runs a filtered search,
+// then searches the pipelines' collection by text and queries their table with SQL.
+// Run: ./build.sh demo
 //
 //   k3_quickstart [DATA_DIR] [CORPUS_DIR]     (defaults: ./k3-data, ./examples/data)
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <filesystem>
@@ -195,41 +198,158 @@ k3::Result<k3::Pipeline> EnsurePipeline(k3::Db& db, const std::string& name,
                                          .store_entity_id = destination});
 }
 
-// Pipelines over the corpus: every document into collection `docs` (hash embeddings, no
-// model needed), events.csv into table `events_csv`; then a text search and a SQL query over
-// what they produced.
-int PipelineDemo(k3::Db& db) {
+// Finds the rule named `rule.name` of the demo bucket, or creates `rule`.
+k3::Result<k3::IngestRule> EnsureRule(k3::Db& db, const k3::IngestRule& rule) {
+  auto existing = db.ingest().list_rules({.bucket = "kb-demo", .pipeline_id = rule.pipeline_id});
+  if (!existing.ok()) return existing.status();
+  for (const k3::IngestRule& r : existing->rules) {
+    if (r.name == rule.name) return r;
+  }
+  return db.ingest().create_rule(rule);
+}
+
+// The pipelines of the demo and the rules that fire them, created before the corpus is put
+// (reused when they exist, so a rerun on the same data directory works): every document
+// under docs/ into collection `docs` (hash embeddings, no model needed), every CSV under docs/
+// into table `events_csv`. Each put of a matching object then creates an ingest job.
+int SetUpIngest(k3::Db& db) {
   auto docs = EnsurePipeline(db, "embed-docs", "text_embedding_index",
                              {{"chunker", "markdown"}, {"chunk_size", "600"}}, "docs");
   if (!docs.ok()) return Fail(docs.status(), "create pipeline embed-docs");
   auto csv = EnsurePipeline(db, "load-events", "csv_table", {}, "events_csv");
   if (!csv.ok()) return Fail(csv.status(), "create pipeline load-events");
-
-  uint64_t documents = 0, chunks = 0, rows = 0;
-  k3::ListObjectsRequest list{.bucket = "kb-demo", .prefix = "docs/"};
-  while (true) {
-    auto page = db.storage().list_objects(list);
-    if (!page.ok()) return Fail(page.status(), "list");
-    for (const auto& o : page->objects) {
-      const bool is_csv = o.content_type == "text/csv";
-      const bool is_document = o.content_type == "text/markdown" || o.content_type == "text/html" ||
-                               o.content_type == "text/plain";
-      if (!is_csv && !is_document) continue;
-      const k3::Pipeline& p = is_csv ? *csv : *docs;
-      auto run =
-          db.pipelines().run({.bucket = "kb-demo", .pipeline_id = p.pipeline_id, .key = o.key});
-      if (!run.ok()) return Fail(run.status(), ("run " + p.name + " on " + o.key).c_str());
-      documents += is_document ? 1 : 0;
-      chunks += run->chunks_created;
-      rows += run->rows_written;
-    }
-    if (!page->is_truncated) break;
-    list.continuation_token = page->next_continuation_token;
+  auto docs_rule = EnsureRule(db, {.bucket = "kb-demo",
+                                   .pipeline_id = docs->pipeline_id,
+                                   .name = "docs-to-vectors",
+                                   .include_patterns = {"docs/**"},
+                                   .include_mime_types = {"text/*"},
+                                   .exclude_mime_types = {"text/csv"}});
+  if (!docs_rule.ok()) return Fail(docs_rule.status(), "create rule docs-to-vectors");
+  auto csv_rule = EnsureRule(db, {.bucket = "kb-demo",
+                                  .pipeline_id = csv->pipeline_id,
+                                  .name = "csv-to-table",
+                                  .include_patterns = {"docs/**/*.csv"},
+                                  .include_mime_types = {"text/csv"}});
+  if (!csv_rule.ok()) return Fail(csv_rule.status(), "create rule csv-to-table");
+  for (const k3::IngestRule* r : {&*docs_rule, &*csv_rule}) {
+    std::string patterns;
+    for (const std::string& p : r->include_patterns) patterns += (patterns.empty() ? "" : ", ") + p;
+    std::printf("rule %s: %s -> pipeline %s (%s)\n", r->name.c_str(), patterns.c_str(),
+                r->binding.pipeline_name.c_str(), r->binding.destination.c_str());
   }
-  std::printf("\npipeline embed-docs: %llu documents -> %llu chunks in collection docs\n",
-              static_cast<unsigned long long>(documents), static_cast<unsigned long long>(chunks));
-  std::printf("pipeline load-events: events.csv -> %llu rows in table events_csv\n",
-              static_cast<unsigned long long>(rows));
+  return 0;
+}
+
+// What this run's ingest jobs wrote.
+struct IngestSummary {
+  uint64_t documents = 0;  // objects embed-docs processed
+  uint64_t chunks = 0;
+  uint64_t rows = 0;  // rows load-events wrote
+};
+
+// Waits until the jobs fired by the puts are done, printing progress, then lists this run's
+// jobs (those created since `since_ms`) with their pipeline, object and output, and the
+// counts by status; adds what the completed jobs wrote to `summary`. Fails when a job did
+// not complete.
+int WaitForIngest(k3::Db& db, k3::TimestampMs since_ms, IngestSummary& summary) {
+  constexpr int64_t kGiveUpMs = 120000;
+  const auto start = std::chrono::steady_clock::now();
+  std::string last_line;
+  while (true) {
+    const k3::Status idle = db.ingest().wait_idle("kb-demo", 200);
+    if (!idle.ok() && idle.code() != k3::StatusCode::kDeadlineExceeded) {
+      return Fail(idle, "wait for ingest");
+    }
+    // The metrics count since this Db opened, so only this run's jobs.
+    const k3::IngestMetrics m = db.ingest().metrics();
+    auto activity = db.ingest().activity("kb-demo");
+    if (!activity.ok()) return Fail(activity.status(), "ingest activity");
+    char line[160];
+    std::snprintf(
+        line, sizeof(line), "ingest: %llu/%llu jobs done, %llu processing, %llu pending",
+        static_cast<unsigned long long>(m.jobs_completed + m.jobs_failed + m.jobs_cancelled),
+        static_cast<unsigned long long>(m.jobs_created),
+        static_cast<unsigned long long>(activity->processing),
+        static_cast<unsigned long long>(activity->pending));
+    std::string text = line;
+    if (activity->undispatched_events > 0) {
+      text += ", " + std::to_string(activity->undispatched_events) + " events to dispatch";
+    }
+    if (text != last_line) std::printf("%s\n", text.c_str());
+    std::fflush(stdout);
+    last_line = text;
+    if (idle.ok()) break;
+    if (std::chrono::steady_clock::now() - start > std::chrono::milliseconds(kGiveUpMs)) {
+      return Fail(idle, "ingest did not finish in 120 s");
+    }
+  }
+
+  std::map<k3::IngestStatus, int> by_status;
+  std::vector<k3::IngestJob> jobs;
+  k3::ListIngestJobsRequest request{.bucket = "kb-demo", .page_size = 1000};
+  bool older = false;
+  while (!older) {
+    auto page = db.ingest().list_jobs(request);
+    if (!page.ok()) return Fail(page.status(), "list jobs");
+    for (const k3::IngestJob& j : page->jobs) {  // newest first
+      if (j.created_at < since_ms) {
+        older = true;
+        break;
+      }
+      jobs.push_back(j);
+      ++by_status[j.status];
+      if (j.status != k3::IngestStatus::kCompleted) continue;
+      if (j.pipeline_name == "embed-docs") {
+        ++summary.documents;
+        summary.chunks += j.chunks_created;
+      } else if (j.pipeline_name == "load-events") {
+        summary.rows += j.rows_written;
+      }
+    }
+    if (page->pagination.next_page_token.empty()) break;
+    request.page_token = page->pagination.next_page_token;
+  }
+  std::printf("\njobs of this run, oldest first:\n");
+  for (auto j = jobs.rbegin(); j != jobs.rend(); ++j) {
+    const std::string output = j->pipeline_kind == k3::PipelineKind::kWarehouse
+                                   ? std::to_string(j->rows_written) + " rows"
+                                   : std::to_string(j->chunks_created) + " chunks";
+    std::string status = k3::IngestStatusName(j->status);  // "INGEST_STATUS_COMPLETED"
+    status = status.substr(status.rfind('_') + 1);
+    std::printf("  %-10s %-12s %-34s %s%s%s\n", status.c_str(), j->pipeline_name.c_str(),
+                j->object.key.c_str(), output.c_str(), j->error_message.empty() ? "" : "  ",
+                j->error_message.c_str());
+  }
+  std::printf("jobs of this run: %zu in all, %d completed, %d failed, %d cancelled\n", jobs.size(),
+              by_status[k3::IngestStatus::kCompleted], by_status[k3::IngestStatus::kFailed],
+              by_status[k3::IngestStatus::kCancelled]);
+  if (by_status[k3::IngestStatus::kCompleted] != static_cast<int>(jobs.size())) {
+    return Fail(k3::FailedPrecondition("not every job of this run completed"), "ingest");
+  }
+  return 0;
+}
+
+// What the rules' jobs produced: the documents in collection `docs` (searched by text) and
+// events.csv in table `events_csv` (queried with SQL). `run` is this run's jobs: their counts
+// must agree with the destinations, which re-ingesting replaces rather than appends to.
+int PipelineDemo(k3::Db& db, const IngestSummary& run) {
+  auto collection = db.vectors().get_collection("kb-demo", "docs");
+  if (!collection.ok()) return Fail(collection.status(), "describe collection docs");
+  auto count = db.tables().query({.bucket = "kb-demo", .sql = "SELECT count(*) FROM events_csv"});
+  if (!count.ok()) return Fail(count.status(), "count events_csv");
+  const uint64_t table_rows = static_cast<uint64_t>(std::get<int64_t>(count->rows[0][0]));
+  std::printf(
+      "\npipeline embed-docs: %llu documents -> %llu chunks in collection docs (%llu "
+      "vectors)\n",
+      static_cast<unsigned long long>(run.documents), static_cast<unsigned long long>(run.chunks),
+      static_cast<unsigned long long>(collection->vector_count));
+  std::printf("pipeline load-events: events.csv -> %llu rows in table events_csv (%llu rows)\n",
+              static_cast<unsigned long long>(run.rows),
+              static_cast<unsigned long long>(table_rows));
+  if (collection->vector_count != run.chunks || table_rows != run.rows) {
+    return Fail(k3::Internal("the destinations do not hold what this run's jobs wrote"),
+                "pipeline output");
+  }
 
   const std::string question = "how many days do I have to return a kettle?";
   auto hits = db.vectors().search({.bucket = "kb-demo",
@@ -278,6 +398,11 @@ int main(int argc, char** argv) {
                 bucket->internal_source_id.c_str());
   }
 
+  // Rules first: the puts below fire them.
+  if (int rc = SetUpIngest(*db); rc != 0) return rc;
+  const k3::TimestampMs put_start_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                           std::chrono::system_clock::now().time_since_epoch())
+                                           .count();
   int put = 0;
   for (const auto& entry : fs::recursive_directory_iterator(corpus)) {
     if (!entry.is_regular_file()) continue;
@@ -289,7 +414,10 @@ int main(int argc, char** argv) {
     if (!info.ok()) return Fail(info.status(), "put");
     ++put;
   }
-  std::printf("put %d objects\n\n", put);
+  std::printf("put %d objects\n", put);
+  IngestSummary ingested;
+  if (int rc = WaitForIngest(*db, put_start_ms, ingested); rc != 0) return rc;
+  std::printf("\n");
 
   std::printf("%-40s %10s  %-22s %s\n", "KEY", "SIZE", "CONTENT TYPE", "ETAG");
   k3::ListObjectsRequest list{.bucket = "kb-demo", .prefix = "docs/"};
@@ -320,5 +448,5 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(events->version));
   if (k3::Status s = PrintCheatSheet(*db); !s.ok()) return Fail(s, "cheat-sheet query");
   if (int rc = VectorDemo(*db); rc != 0) return rc;
-  return PipelineDemo(*db);
+  return PipelineDemo(*db, ingested);
 }

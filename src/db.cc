@@ -2,6 +2,7 @@
 #include "k3/db.h"
 
 #include "events/event_log_impl.h"
+#include "ingest/ingest_impl.h"
 #include "kv/store.h"
 #include "pipelines/pipeline_impl.h"
 #include "sources/source_impl.h"
@@ -28,9 +29,14 @@ class Db::Impl {
   std::unique_ptr<VectorService> vectors;
   std::unique_ptr<PipelineService::Impl> pipelines_impl;
   std::unique_ptr<PipelineService> pipelines;
+  std::unique_ptr<IngestService::Impl> ingest_impl;
+  std::unique_ptr<IngestService> ingest;
 
-  // Services go before the store they use. The table engines close their SQLite files first.
+  // Services go before the store they use. Ingest stops first: its workers run pipelines,
+  // which write to the tables and vectors. The table engines close their SQLite files first.
   ~Impl() {
+    ingest.reset();
+    ingest_impl.reset();  // stops the dispatcher and the workers; runs in progress finish
     pipelines.reset();
     pipelines_impl.reset();
     tables.reset();
@@ -89,6 +95,16 @@ Result<Db> Db::open(std::string_view path, Options options) {
   impl->vectors = std::make_unique<VectorService>(impl->vectors_impl.get());
   impl->pipelines_impl->SetStorage(impl->storage.get());
   impl->pipelines = std::make_unique<PipelineService>(impl->pipelines_impl.get());
+  for (auto& [name, embedder] : options.embedders) {
+    K3_RETURN_IF_ERROR(impl->pipelines_impl->RegisterEmbedder(name, embedder));
+  }
+  impl->ingest_impl = std::make_unique<IngestService::Impl>(
+      impl->store.get(), impl->events_impl.get(), impl->storage.get(), impl->sources.get(),
+      impl->pipelines_impl.get(), options);
+  impl->storage_impl->AddBucketDeletionHook(
+      [raw](std::string_view bucket) { return raw->ingest_impl->DropBucket(bucket); });
+  impl->ingest = std::make_unique<IngestService>(impl->ingest_impl.get());
+  K3_RETURN_IF_ERROR(impl->ingest_impl->Start());
   return Db(std::move(impl));
 }
 
@@ -103,6 +119,7 @@ EventLog& Db::events() { return *impl_->events; }
 TableService& Db::tables() { return *impl_->tables; }
 VectorService& Db::vectors() { return *impl_->vectors; }
 PipelineService& Db::pipelines() { return *impl_->pipelines; }
+IngestService& Db::ingest() { return *impl_->ingest; }
 Status Db::register_embedder(std::string name, std::shared_ptr<Embedder> embedder) {
   return impl_->pipelines_impl->RegisterEmbedder(std::move(name), std::move(embedder));
 }

@@ -1,7 +1,9 @@
 # Runs the quickstart (DEMO) twice on DATA_DIR (removed first) with the corpus CORPUS. Each run
-# must exit 0 and print the corpus put, the events table loaded, the answer of every
-# cheat-sheet query, the vector search, and what the two pipelines produced (a text search
-# whose best hit is the refunds answer, a SQL query over the CSV table).
+# must exit 0 and print the two rules (created by the first run, reused by the second), the
+# corpus put, the ingest jobs the puts fired (all 9 of this run completed: 8 documents and the
+# CSV; none failed or cancelled, none still pending), the events table loaded, the answer of
+# every cheat-sheet query, the vector search, and what the jobs produced (a text search whose
+# best hit is the refunds answer, a SQL query over the CSV table).
 file(REMOVE_RECURSE "${DATA_DIR}")
 foreach(run first second)
   execute_process(COMMAND "${DEMO}" "${DATA_DIR}" "${CORPUS}"
@@ -11,7 +13,13 @@ foreach(run first second)
     message(FATAL_ERROR "quickstart (${run} run) exited with ${rc}: ${err}")
   endif()
   foreach(expected
+      "rule docs-to-vectors: docs/\\*\\* -> pipeline embed-docs \\(docs\\)"
+      "rule csv-to-table: docs/\\*\\*/\\*\\.csv -> pipeline load-events \\(events_csv\\)"
       "put 10 objects"
+      "ingest: 9/9 jobs done, 0 processing, 0 pending\n"
+      "\n  COMPLETED +load-events +docs/events\\.csv +200 rows\n"
+      "\n  COMPLETED +embed-docs +docs/refunds-policy\\.md +[1-9][0-9]* chunks\n"
+      "jobs of this run: 9 in all, 9 completed, 0 failed, 0 cancelled"
       "table kb-demo/events: 150 rows"
       "page.view +48"
       "2026-01-12 08:00:00 +4"
@@ -20,8 +28,8 @@ foreach(run first second)
       "p95_ms *\n +[0-9]"
       "upserted 200 vectors into collection faq"
       "filter topic = refunds AND year >= 2023:\n +faq-"
-      "pipeline embed-docs: 8 documents -> [1-9][0-9]* chunks in collection docs"
-      "pipeline load-events: events.csv -> 200 rows in table events_csv"
+      "pipeline embed-docs: 8 documents -> [1-9][0-9]* chunks in collection docs \\([1-9][0-9]* vectors\\)"
+      "pipeline load-events: events.csv -> 200 rows in table events_csv \\(200 rows\\)"
       "text search \"how many days do I have to return a kettle\\?\":\n +0\\.[0-9]+ +docs/(faq|refunds-policy)\\.md"
       "page.view +66 ")
     if(NOT out MATCHES "${expected}")

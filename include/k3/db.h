@@ -18,6 +18,7 @@
 
 #include "k3/events.h"
 #include "k3/export.h"
+#include "k3/ingest.h"
 #include "k3/options.h"
 #include "k3/pipelines.h"
 #include "k3/sources.h"
@@ -53,11 +54,13 @@ class K3_EXPORT Db {
   TableService& tables();
   VectorService& vectors();
   PipelineService& pipelines();
+  IngestService& ingest();
 
   // Makes `embedder` available to pipelines (option "embedder": name) and to text searches
   // of collections whose embed_model is `name`. Registering a name again replaces the earlier
   // embedder for runs that start afterwards. Registrations last until the Db closes; register
-  // again after each open. INVALID_ARGUMENT for an empty name, "hash" or "http" (built in), a
+  // again after each open — or pass it in Options::embedders, so that ingest jobs pending from
+  // the last session, which start as soon as the Db opens, find it. INVALID_ARGUMENT for an empty name, "hash" or "http" (built in), a
   // null embedder, or dimensions outside 1..8192.
   Status register_embedder(std::string name, std::shared_ptr<Embedder> embedder);
 

@@ -6,8 +6,12 @@
 
 #include <cstdint>
 #include <functional>
+#include <map>
+#include <memory>
+#include <string>
 #include <string_view>
 
+#include "k3/embedder.h"
 #include "k3/export.h"
 
 namespace k3 {
@@ -38,9 +42,22 @@ struct Options {
   // Background worker threads (ingest jobs and maintenance). 0 (default) = number of cores.
   int worker_threads = 0;
 
+  // Runs an ingest job may take before it is FAILED, when its errors may be transient
+  // (UNAVAILABLE, DEADLINE_EXCEEDED, ABORTED, INTERNAL, UNKNOWN). Default 3; at least 1.
+  int ingest_max_attempts = 3;
+
+  // Backoff before the second run of a failed job, in milliseconds; it doubles for each
+  // further run, up to 60 s. Default 500.
+  int64_t ingest_retry_backoff_ms = 500;
+
   // How many versions of history each table keeps for TableService::restore (older entries
   // are pruned on write). Default 1000; 0 keeps no history.
   uint32_t table_history_versions = 1000;
+
+  // Embedders registered before any ingest job runs, as Db::register_embedder would (same
+  // rules for names). Jobs left pending by the previous session start as soon as the Db
+  // opens, so a pipeline that uses a host embedder needs it here, not only registered later.
+  std::map<std::string, std::shared_ptr<Embedder>> embedders;
 
   // Create the data directory when it does not exist. Default true.
   bool create_if_missing = true;

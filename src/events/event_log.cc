@@ -46,14 +46,17 @@ bool EventLog::Impl::DecodeEvent(std::string_view key, std::string_view value, E
 }
 
 Status EventLog::Impl::Commit(kv::Batch& batch, std::vector<Event> events) {
-  std::lock_guard lock(mu_);
-  uint64_t next = last_offset_;
-  for (Event& e : events) {
-    e.offset = ++next;
-    batch.Put(kv::Cf::kEvents, OffsetKey(e.offset), EncodeEvent(e));
+  {
+    std::lock_guard lock(mu_);
+    uint64_t next = last_offset_;
+    for (Event& e : events) {
+      e.offset = ++next;
+      batch.Put(kv::Cf::kEvents, OffsetKey(e.offset), EncodeEvent(e));
+    }
+    K3_RETURN_IF_ERROR(store_->Write(batch));
+    last_offset_ = next;
   }
-  K3_RETURN_IF_ERROR(store_->Write(batch));
-  last_offset_ = next;
+  if (listener_ && !events.empty()) listener_();
   return Status();
 }
 

@@ -5,6 +5,7 @@
 #ifndef K3_EVENTS_EVENT_LOG_IMPL_H_
 #define K3_EVENTS_EVENT_LOG_IMPL_H_
 
+#include <functional>
 #include <mutex>
 #include <vector>
 
@@ -22,6 +23,10 @@ class K3_HIDDEN EventLog::Impl {
   // On error nothing is written and no offset is consumed.
   Status Commit(kv::Batch& batch, std::vector<Event> events);
 
+  // `listener` is called after every successful Commit, outside any lock. Set once while the
+  // Db opens, before other threads use the log.
+  void SetCommitListener(std::function<void()> listener) { listener_ = std::move(listener); }
+
   Result<std::vector<Event>> Read(uint64_t from_offset, size_t max_events) const;
   uint64_t LastOffset() const;
 
@@ -33,6 +38,7 @@ class K3_HIDDEN EventLog::Impl {
   kv::Store* store_;
   mutable std::mutex mu_;
   uint64_t last_offset_ = 0;  // guarded by mu_
+  std::function<void()> listener_;
 };
 
 }  // namespace k3

@@ -54,6 +54,10 @@ class K3_HIDDEN PipelineService::Impl {
   void AddBucketRemoval(kv::Batch& batch, std::string_view bucket);
 
   Result<PipelineRunResult> Run(const RunPipelineRequest& request);
+  // OK when `overlay` on the pipeline's options is accepted by its template; otherwise the
+  // INVALID_ARGUMENT that Run would give, naming the option.
+  Status CheckRunOptions(const Pipeline& pipeline,
+                         const std::map<std::string, std::string>& overlay);
   Status RemoveOutput(std::string_view bucket, std::string_view pipeline_id, std::string_view key);
 
   // The public StorageService, which exists after the Impl (set once, while opening).

@@ -185,6 +185,12 @@ Result<Pipeline> PipelineService::Impl::Get(std::string_view bucket, std::string
   return p;
 }
 
+Status PipelineService::Impl::CheckRunOptions(const Pipeline& p,
+                                              const std::map<std::string, std::string>& overlay) {
+  K3_ASSIGN_OR_RETURN(const Template* t, pipelines::FindTemplate(p.template_id));
+  return pipelines::ResolveOptions(*t, p.options, overlay).status();
+}
+
 Result<ListPipelinesResponse> PipelineService::Impl::List(const ListPipelinesRequest& r) {
   K3_RETURN_IF_ERROR(bucket_check_(r.bucket));
   K3_ASSIGN_OR_RETURN(int page_size,

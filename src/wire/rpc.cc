@@ -40,6 +40,7 @@ const RpcTable& Table() {
     RegisterTableRpcs(*t);
     RegisterVectorRpcs(*t);
     RegisterPipelineRpcs(*t);
+    RegisterIngestRpcs(*t);
     return t;
   }();
   return *table;

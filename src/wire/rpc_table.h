@@ -55,6 +55,7 @@ void RegisterEventRpcs(RpcTable& table);
 void RegisterTableRpcs(RpcTable& table);
 void RegisterVectorRpcs(RpcTable& table);
 void RegisterPipelineRpcs(RpcTable& table);
+void RegisterIngestRpcs(RpcTable& table);
 
 // The empty response {}.
 inline Json EmptyResponse() { return Json::object(); }

@@ -26,6 +26,12 @@
 //   k3_crash_child large-pipeline <data_dir>
 //     a 200 MiB text object through a pipeline and a 200 MiB HTML object refused
 //     (large_pipeline_workload.cc).
+//
+//   k3_crash_child ingest <data_dir>
+//     puts the objects of crash/ingest_workload.h into bucket "icrash", whose rules fire a
+//     vector and a table pipeline on them in the background; prints "READY", "PUT <key>"
+//     after each acknowledged put, "DONE" after the last, "IDLE" once ingest is idle
+//     (ingest_workload.cc).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -231,6 +237,7 @@ int RunLargeObject(const std::string& dir) {
 
 int RunTablesCrash(const std::string& dir, uint64_t seed);  // tables_workload.cc
 int RunLargePipeline(const std::string& dir);               // large_pipeline_workload.cc
+int RunIngestCrash(const std::string& dir);                 // ingest_workload.cc
 
 int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "";
@@ -242,12 +249,14 @@ int main(int argc, char** argv) {
   }
   if (mode == "large-object" && argc == 3) return RunLargeObject(argv[2]);
   if (mode == "large-pipeline" && argc == 3) return RunLargePipeline(argv[2]);
+  if (mode == "ingest" && argc == 3) return RunIngestCrash(argv[2]);
   if (mode == "vectors" && argc == 5) {
     return RunVectors(argv[2], std::strtoull(argv[3], nullptr, 10),
                       std::strtoull(argv[4], nullptr, 10));
   }
   std::fprintf(stderr,
                "usage: k3_crash_child storage <data_dir> <seed>\n"
+               "       k3_crash_child ingest <data_dir>\n"
                "       k3_crash_child large-object <data_dir>\n"
                "       k3_crash_child large-pipeline <data_dir>\n"
                "       k3_crash_child tables <data_dir> <seed>\n"
