@@ -43,6 +43,7 @@ class Reader {
   bool U32(uint32_t* v) { return Raw(v, 4); }
   bool Raw(void* p, size_t n) {
     if (in_.size() < n) return false;
+    if (n == 0) return true;  // memcpy's arguments must be non-null even for 0 bytes
     std::memcpy(p, in_.data(), n);
     in_.remove_prefix(n);
     return true;

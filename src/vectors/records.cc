@@ -211,7 +211,7 @@ bool DecodeRow(std::string_view in, VectorRow* r) {
     return false;
   }
   r->values.resize(raw.size() / sizeof(float));
-  std::memcpy(r->values.data(), raw.data(), raw.size());
+  if (!raw.empty()) std::memcpy(r->values.data(), raw.data(), raw.size());
   r->text.reset();
   if (has_text) {
     std::string text;

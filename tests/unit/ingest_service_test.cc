@@ -20,9 +20,9 @@ namespace {
 
 constexpr char kBucket[] = "kbase";
 
-bool MentionsAny(const std::string& message, std::initializer_list<const char*> words) {
+bool MentionsAny(const std::string& message, const std::vector<std::string>& words) {
   return std::any_of(words.begin(), words.end(),
-                     [&](const char* w) { return message.find(w) != std::string::npos; });
+                     [&](const std::string& w) { return message.find(w) != std::string::npos; });
 }
 
 // Releases a blocking embedder when the test leaves its scope, so that a failing assertion
@@ -395,7 +395,7 @@ TEST_F(IngestServiceTest, BadInputIsRefusedClearlyAndWritesNothing) {
     std::string label;
     IngestRule rule;
     StatusCode code;
-    std::initializer_list<const char*> mentions;
+    std::vector<std::string> mentions;  // the message names one of them
   };
   const std::vector<BadRule> cases = {
       {"bad include glob",
