@@ -19,6 +19,7 @@
 
 #include "sources/http_fetch.h"
 #include "sources/sitemap.h"
+#include "support/loopback_server.h"
 
 namespace k3::sources {
 namespace {
@@ -185,14 +186,8 @@ class FetchTest : public ::testing::Test {
               std::to_string(port_) + "/etag</loc></url></urlset>",
           "application/xml");
     });
-    port_ = server_.bind_to_any_port("127.0.0.1");
+    port_ = test::StartOnLoopback(server_, thread_);
     ASSERT_GT(port_, 0);
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!server_.is_running() && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::yield();
-    }
-    ASSERT_TRUE(server_.is_running());
   }
 
   void TearDown() override {

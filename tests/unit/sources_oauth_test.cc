@@ -23,6 +23,7 @@
 #include <nlohmann/json.hpp>
 
 #include "sources/oauth.h"
+#include "support/loopback_server.h"
 
 namespace k3::sources {
 namespace {
@@ -375,14 +376,8 @@ class OAuthServerTest : public ::testing::Test {
         Normal(req, res);
       }
     });
-    port_ = server_.bind_to_any_port("127.0.0.1");
+    port_ = test::StartOnLoopback(server_, thread_);
     ASSERT_GT(port_, 0);
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!server_.is_running() && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::yield();
-    }
-    ASSERT_TRUE(server_.is_running());
   }
 
   void TearDown() override {
