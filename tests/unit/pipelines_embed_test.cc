@@ -28,6 +28,7 @@
 #include "pipelines/embed/hash_embedder.h"
 #include "pipelines/embed/http_embedder.h"
 #include "pipelines/embed/text_features.h"
+#include "support/loopback_server.h"
 
 namespace k3::pipelines {
 namespace {
@@ -278,14 +279,8 @@ class EmbedHttpTest : public ::testing::Test {
         Normal(req, res);
       }
     });
-    port_ = server_.bind_to_any_port("127.0.0.1");
+    port_ = test::StartOnLoopback(server_, thread_);
     ASSERT_GT(port_, 0);
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
-    while (!server_.is_running() && std::chrono::steady_clock::now() < deadline) {
-      std::this_thread::yield();
-    }
-    ASSERT_TRUE(server_.is_running());
   }
 
   void TearDown() override {
