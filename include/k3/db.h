@@ -60,8 +60,8 @@ class K3_EXPORT Db {
   // of collections whose embed_model is `name`. Registering a name again replaces the earlier
   // embedder for runs that start afterwards. Registrations last until the Db closes; register
   // again after each open — or pass it in Options::embedders, so that ingest jobs pending from
-  // the last session, which start as soon as the Db opens, find it. INVALID_ARGUMENT for an empty name, "hash" or "http" (built in), a
-  // null embedder, or dimensions outside 1..8192.
+  // the last session, which start as soon as the Db opens, find it. INVALID_ARGUMENT for an empty
+  // name, "hash" or "http" (built in), a null embedder, or dimensions outside 1..8192.
   Status register_embedder(std::string name, std::shared_ptr<Embedder> embedder);
 
   // The control plane: runs the RPC `method` ("StorageService.CreateBucket") on a request in
