@@ -182,7 +182,7 @@ struct OAuthConfig {
 };
 struct OAuthPayload {
   std::string access_token;
-  std::string refresh_token;  // "" = cannot be refreshed
+  std::string refresh_token;   // "" = cannot be refreshed
   TimestampMs expires_at = 0;  // 0 = unknown (never refreshed automatically)
   OAuthConfig config;          // for refreshes: client_id, client_secret, token_url, scopes
 };
@@ -217,8 +217,8 @@ struct CredentialInfo {
   std::string bucket;
   std::string source_id;
   std::string endpoint;
-  std::string username;       // PAT
-  std::string access_key_id;  // ACCESS_KEY
+  std::string username;             // PAT
+  std::string access_key_id;        // ACCESS_KEY
   std::vector<std::string> scopes;  // OAUTH
   TimestampMs expires_at = 0;       // OAUTH access token
   bool refreshable = false;         // OAUTH with a refresh token
