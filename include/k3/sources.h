@@ -199,7 +199,9 @@ struct StoreCredentialRequest {
   std::string bucket;       // with source_id: the source it belongs to (optional)
   std::string source_id;
   // Ours: the URL ValidateCredential sends an authenticated GET to when the credential
-  // belongs to no source (e.g. a credential for the http embedder). http/https.
+  // belongs to no source (e.g. a credential for the http embedder). http/https. For an
+  // ACCESS_KEY credential: an S3 endpoint with the bucket as path
+  // ("https://s3.example.com/my-bucket"), probed with a SigV4-presigned GET (region us-east-1).
   std::string endpoint;
   std::optional<PatPayload> pat;
   std::optional<ApiKeyPayload> api_key;
@@ -308,7 +310,8 @@ class K3_EXPORT SourceService {
   // FAILED_PRECONDITION while a source uses it (the message names the source).
   Status delete_credential(std::string_view credential_id);
   // Sends an authenticated GET to the credential's source (its first URL or its sitemap) or
-  // endpoint: valid when it answers 2xx/304, invalid (valid = false, no error) on 401/403.
+  // endpoint: valid when it answers 2xx/304 (ACCESS_KEY: also 404 for the probe key), invalid
+  // (valid = false, no error) on 401/403.
   // Records the outcome in the CredentialInfo. Errors: FAILED_PRECONDITION when there is
   // nothing to validate against, or the secret cannot be opened (another master key);
   // UNAVAILABLE when the server cannot be reached or fails.

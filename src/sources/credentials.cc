@@ -10,6 +10,7 @@
 #include "sources/http_fetch.h"
 #include "sources/oauth.h"
 #include "sources/source_impl.h"
+#include "storage/sigv4.h"
 #include "util/clock.h"
 #include "util/ids.h"
 #include "util/page_token.h"
@@ -24,6 +25,10 @@ namespace {
 
 constexpr size_t kMaxSecretBytes = 16 * 1024;
 constexpr size_t kMaxDisplayNameBytes = 256;
+// What an ACCESS_KEY validation asks for: a presigned GET of this key in the endpoint's bucket
+// (any answer but 401/403 means the signature was accepted), signed for this region.
+constexpr char kAccessKeyProbeKey[] = ".k3-credential-check";
+constexpr char kAccessKeyRegion[] = "us-east-1";
 
 std::string_view ProviderLabel(SourceProvider p) {
   switch (p) {
@@ -397,6 +402,51 @@ Result<std::string> SourceService::Impl::BearerToken(std::string_view credential
   return token;
 }
 
+Result<std::string> SourceService::Impl::PresignedCheckUrl(const CredentialRecord& r,
+                                                           const std::string& endpoint) const {
+  // "scheme://host[:port]/bucket[/...]": the S3 endpoint and the bucket to probe.
+  const size_t host_start = endpoint.find("://");
+  const size_t path_start =
+      host_start == std::string::npos ? std::string::npos : endpoint.find('/', host_start + 3);
+  const size_t bucket_end = path_start == std::string::npos
+                                ? std::string::npos
+                                : endpoint.find_first_of("/?#", path_start + 1);
+  const std::string bucket =
+      path_start == std::string::npos
+          ? std::string()
+          : endpoint.substr(path_start + 1, bucket_end == std::string::npos
+                                                ? std::string::npos
+                                                : bucket_end - path_start - 1);
+  if (bucket.empty()) {
+    return FailedPrecondition("credential " + r.info.credential_id +
+                              ": an ACCESS_KEY credential is validated against an S3 bucket; "
+                              "store it with endpoint \"<scheme>://<host>[:port]/<bucket>\"");
+  }
+  K3_ASSIGN_OR_RETURN(std::string plaintext, OpenSecret(r));
+  CredentialSecret secret;
+  const bool decoded = sources::DecodeSecret(plaintext, &secret);
+  Wipe(plaintext);
+  if (!decoded) return DataLoss("credential " + r.info.credential_id + ": malformed secret");
+  storage::SigV4PresignParams params;
+  params.method = "GET";
+  params.endpoint = endpoint.substr(0, path_start);
+  params.bucket = bucket;
+  params.key = kAccessKeyProbeKey;
+  params.region = kAccessKeyRegion;
+  params.access_key_id = r.info.access_key_id;
+  params.secret_access_key = std::move(secret.secret_access_key);
+  params.expires_seconds = 300;
+  params.now_ms = util::NowMs();
+  auto url = storage::PresignSigV4(params);
+  Wipe(params.secret_access_key);
+  Wipe(secret);
+  if (!url.ok()) {
+    return Status(url.status().code(),
+                  "credential " + r.info.credential_id + ": endpoint: " + url.status().message());
+  }
+  return url;
+}
+
 Result<ValidateCredentialResponse> SourceService::Impl::ValidateCredential(
     std::string_view credential_id) {
   K3_ASSIGN_OR_RETURN(CredentialRecord r, LoadCredential(credential_id));
@@ -405,26 +455,32 @@ Result<ValidateCredentialResponse> SourceService::Impl::ValidateCredential(
     K3_ASSIGN_OR_RETURN(Source s, LoadSource(r.info.bucket, r.info.source_id));
     url = s.sitemap_url.empty() ? (s.urls.empty() ? std::string() : s.urls.front()) : s.sitemap_url;
   }
-  if (r.info.credential_type == CredentialType::kAccessKey) {
-    return FailedPrecondition("credential " + r.info.credential_id +
-                              ": validating ACCESS_KEY credentials needs a REMOTE_S3 source, "
-                              "which this version does not sync");
-  }
   if (url.empty()) {
     return FailedPrecondition("credential " + r.info.credential_id +
                               " has no endpoint and its source has no URL: nothing to validate "
                               "against (store it with an endpoint)");
   }
-  auto token = BearerToken(credential_id);
-  if (!token.ok()) {
-    NoteCredentialOutcome(credential_id, true, false, token.status().message());
-    return token.status();
-  }
+  const bool access_key = r.info.credential_type == CredentialType::kAccessKey;
   sources::FetchRequest request;
-  request.url = url;
-  request.bearer_token = std::move(token).value();
+  Status prepared = [&]() -> Status {
+    if (access_key) {
+      K3_ASSIGN_OR_RETURN(request.url, PresignedCheckUrl(r, url));
+      return Status();
+    }
+    request.url = url;
+    K3_ASSIGN_OR_RETURN(request.bearer_token, BearerToken(credential_id));
+    return Status();
+  }();
+  if (!prepared.ok()) {
+    NoteCredentialOutcome(credential_id, true, false, prepared.message());
+    return prepared;
+  }
   auto fetched = sources::Fetch(request, {});
   Wipe(request.bearer_token);
+  // An S3 endpoint that knows the signature answers 404 for the probe key.
+  if (access_key && !fetched.ok() && fetched.status().code() == StatusCode::kNotFound) {
+    fetched = sources::FetchResult{.http_status = 404};
+  }
   ValidateCredentialResponse out;
   out.url = sources::DescribeUrlForError(url);
   out.validated_at = util::NowMs();

@@ -120,6 +120,10 @@ class K3_HIDDEN SourceService::Impl {
   Result<std::string> OpenSecret(const sources::CredentialRecord& record) const;
   Status SaveCredentialRecord(const sources::CredentialRecord& record);
   Status CheckCredentialForSource(std::string_view credential_id, SourceProvider provider);
+  // ValidateCredential's request for an ACCESS_KEY credential: a SigV4-presigned GET of a
+  // probe key in the bucket named by the endpoint's first path segment.
+  Result<std::string> PresignedCheckUrl(const sources::CredentialRecord& record,
+                                        const std::string& endpoint) const;
   // StoreCredential's checks of everything but the payload.
   Status CheckStorable(const StoreCredentialRequest& request) const;
   Result<CredentialInfo> SaveNewCredential(const StoreCredentialRequest& request,
