@@ -23,12 +23,12 @@
 #include "k3/k3.hpp"
 #include "support/loopback_server.h"
 #include "support/sources_fixtures.h"
+#include "support/url_form.h"
 
 namespace k3::test {
 namespace {
 
 using Json = nlohmann::json;
-using Form = std::map<std::string, std::string>;
 
 constexpr char kClientId[] = "k3-flow-client";
 constexpr char kClientSecret[] = "cs-SECRET-flow-8e2b41";
@@ -42,46 +42,6 @@ std::string Joined(const std::vector<std::string>& parts) {
   std::string out;
   for (const std::string& p : parts) out += p + "\n";
   return out;
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string PercentDecode(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 &&
-               HexValue(s[i + 2]) >= 0) {
-      out += static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
-// "a=1&b=2" (a form body or a URL query); a repeated key is recorded as "<dup>".
-Form ParseQuery(std::string_view q) {
-  Form form;
-  while (!q.empty()) {
-    const size_t amp = q.find('&');
-    const std::string_view pair = q.substr(0, amp);
-    const size_t eq = pair.find('=');
-    const std::string key = PercentDecode(pair.substr(0, eq));
-    const std::string value =
-        eq == std::string_view::npos ? "" : PercentDecode(pair.substr(eq + 1));
-    if (!key.empty()) form[key] = form.count(key) ? "<dup>" : value;
-    if (amp == std::string_view::npos) break;
-    q.remove_prefix(amp + 1);
-  }
-  return form;
 }
 
 Form QueryOf(const std::string& url) {
