@@ -54,22 +54,6 @@ std::string Field(const Form& f, const std::string& k) {
   return it == f.end() ? std::string() : it->second;
 }
 
-// base64url(SHA-256(s)) without padding, computed here independently of k3.
-std::string ReferenceChallenge(const std::string& s) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(s.data(), s.size(), digest, &len, EVP_sha256(), nullptr);
-  unsigned char b64[64] = {0};
-  const int n = EVP_EncodeBlock(b64, digest, static_cast<int>(len));
-  std::string out(reinterpret_cast<char*>(b64), n);
-  while (!out.empty() && out.back() == '=') out.pop_back();
-  for (char& c : out) {
-    if (c == '+') c = '-';
-    if (c == '/') c = '_';
-  }
-  return out;
-}
-
 class OAuthFlowTest : public SourcesFixture {
  protected:
   void SetUp() override {

@@ -33,6 +33,7 @@ using Json = nlohmann::json;
 using test::Form;
 using test::ParseQuery;
 using test::PercentDecode;
+using test::ReferenceChallenge;
 
 // Every secret the tests hand out contains this marker, so "no secret in a message" is one
 // substring check (plus the random verifiers, checked by value).
@@ -47,22 +48,6 @@ constexpr int64_t kNow = 1'700'000'000'000;
 Form QueryOf(const std::string& url) {
   const size_t q = url.find('?');
   return q == std::string::npos ? Form() : ParseQuery(url.substr(q + 1));
-}
-
-// base64url(SHA-256(s)) without padding, through OpenSSL's EVP directly.
-std::string ReferenceChallenge(const std::string& s) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(s.data(), s.size(), digest, &len, EVP_sha256(), nullptr);
-  unsigned char b64[64] = {0};
-  const int n = EVP_EncodeBlock(b64, digest, static_cast<int>(len));
-  std::string out(reinterpret_cast<char*>(b64), n);
-  while (!out.empty() && out.back() == '=') out.pop_back();
-  for (char& c : out) {
-    if (c == '+') c = '-';
-    if (c == '/') c = '_';
-  }
-  return out;
 }
 
 OAuthProvider GoodProvider() {

@@ -1,7 +1,10 @@
-// Decoding "a=1&b=2" strings (form bodies, URL queries) for tests that check what a client
-// sent. Written independently of the code under test. Thread-safety: pure functions.
+// What tests of OAuth clients check a request with: decoding "a=1&b=2" strings (form bodies,
+// URL queries) and the PKCE S256 challenge of a verifier. Written independently of the code
+// under test. Thread-safety: pure functions.
 #ifndef K3_TESTS_UNIT_SUPPORT_URL_FORM_H_
 #define K3_TESTS_UNIT_SUPPORT_URL_FORM_H_
+
+#include <openssl/evp.h>
 
 #include <map>
 #include <string>
@@ -50,6 +53,22 @@ inline Form ParseQuery(std::string_view q) {
     q.remove_prefix(amp + 1);
   }
   return form;
+}
+
+// base64url(SHA-256(s)) without padding, through OpenSSL's EVP directly.
+inline std::string ReferenceChallenge(const std::string& s) {
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  EVP_Digest(s.data(), s.size(), digest, &len, EVP_sha256(), nullptr);
+  unsigned char b64[64] = {0};
+  const int n = EVP_EncodeBlock(b64, digest, static_cast<int>(len));
+  std::string out(reinterpret_cast<char*>(b64), n);
+  while (!out.empty() && out.back() == '=') out.pop_back();
+  for (char& c : out) {
+    if (c == '+') c = '-';
+    if (c == '/') c = '_';
+  }
+  return out;
 }
 
 }  // namespace k3::test
