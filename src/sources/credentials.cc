@@ -479,7 +479,9 @@ Result<ValidateCredentialResponse> SourceService::Impl::ValidateCredential(
   Wipe(request.bearer_token);
   // An S3 endpoint that knows the signature answers 404 for the probe key.
   if (access_key && !fetched.ok() && fetched.status().code() == StatusCode::kNotFound) {
-    fetched = sources::FetchResult{.http_status = 404};
+    sources::FetchResult not_found;
+    not_found.http_status = 404;
+    fetched = not_found;
   }
   ValidateCredentialResponse out;
   out.url = sources::DescribeUrlForError(url);

@@ -53,81 +53,28 @@ Status GetNestedInto(const Fields& f, std::string_view name, T* out) {
 
 // ---- Sources ----
 
-Json ToJson(const Source& v) {
-  return Json{
-      {"sourceId", v.source_id},
-      {"bucket", v.bucket},
-      {"provider", EnumJson(kSourceProviderEnum, v.provider)},
-      {"name", v.name},
-      {"description", v.description},
-      {"rootPath", v.root_path},
-      {"providerAccount", v.provider_account},
-      {"syncIntervalSeconds", Int64Json(v.sync_interval_seconds)},
-      {"enabled", v.enabled},
-      {"status", EnumJson(kSourceStatusEnum, v.status)},
-      {"totalObjects", Uint64Json(v.total_objects)},
-      {"indexedObjects", Uint64Json(v.indexed_objects)},
-      {"totalBytes", Uint64Json(v.total_bytes)},
-      {"createdAt", Int64Json(v.created_at)},
-      {"updatedAt", Int64Json(v.updated_at)},
-      {"lastSyncAt", Int64Json(v.last_sync_at)},
-      {"lastSuccessAt", Int64Json(v.last_success_at)},
-      {"urls", StringListJson(v.urls)},
-      {"sitemapUrl", v.sitemap_url},
-      {"keyPrefix", v.key_prefix},
-      {"deleteMissing", v.delete_missing},
-      {"credentialId", v.credential_id},
-      {"lastError", v.last_error},
-  };
+namespace {
+
+// The settings a Source shares with the CreateSourceRequest that configures it.
+template <typename T>
+void PutSourceSettings(const T& v, Json& j) {
+  j["bucket"] = v.bucket;
+  j["provider"] = EnumJson(kSourceProviderEnum, v.provider);
+  j["name"] = v.name;
+  j["description"] = v.description;
+  j["rootPath"] = v.root_path;
+  j["providerAccount"] = v.provider_account;
+  j["syncIntervalSeconds"] = Int64Json(v.sync_interval_seconds);
+  j["enabled"] = v.enabled;
+  j["urls"] = StringListJson(v.urls);
+  j["sitemapUrl"] = v.sitemap_url;
+  j["keyPrefix"] = v.key_prefix;
+  j["deleteMissing"] = v.delete_missing;
+  j["credentialId"] = v.credential_id;
 }
 
-Status FromJson(const Json& j, Source* out, std::string_view path) {
-  K3_ASSIGN_OR_RETURN(Fields f, Fields::Of(j, std::string(path)));
-  K3_RETURN_IF_ERROR(f.Get("sourceId", &out->source_id));
-  K3_RETURN_IF_ERROR(f.Get("bucket", &out->bucket));
-  K3_RETURN_IF_ERROR(f.GetEnum("provider", kSourceProviderEnum, &out->provider));
-  K3_RETURN_IF_ERROR(f.Get("name", &out->name));
-  K3_RETURN_IF_ERROR(f.Get("description", &out->description));
-  K3_RETURN_IF_ERROR(f.Get("rootPath", &out->root_path));
-  K3_RETURN_IF_ERROR(f.Get("providerAccount", &out->provider_account));
-  K3_RETURN_IF_ERROR(f.Get("syncIntervalSeconds", &out->sync_interval_seconds));
-  K3_RETURN_IF_ERROR(f.Get("enabled", &out->enabled));
-  K3_RETURN_IF_ERROR(f.GetEnum("status", kSourceStatusEnum, &out->status));
-  K3_RETURN_IF_ERROR(f.Get("totalObjects", &out->total_objects));
-  K3_RETURN_IF_ERROR(f.Get("indexedObjects", &out->indexed_objects));
-  K3_RETURN_IF_ERROR(f.Get("totalBytes", &out->total_bytes));
-  K3_RETURN_IF_ERROR(f.Get("createdAt", &out->created_at));
-  K3_RETURN_IF_ERROR(f.Get("updatedAt", &out->updated_at));
-  K3_RETURN_IF_ERROR(f.Get("lastSyncAt", &out->last_sync_at));
-  K3_RETURN_IF_ERROR(f.Get("lastSuccessAt", &out->last_success_at));
-  K3_RETURN_IF_ERROR(f.Get("urls", &out->urls));
-  K3_RETURN_IF_ERROR(f.Get("sitemapUrl", &out->sitemap_url));
-  K3_RETURN_IF_ERROR(f.Get("keyPrefix", &out->key_prefix));
-  K3_RETURN_IF_ERROR(f.Get("deleteMissing", &out->delete_missing));
-  K3_RETURN_IF_ERROR(f.Get("credentialId", &out->credential_id));
-  return f.Get("lastError", &out->last_error);
-}
-
-Json ToJson(const CreateSourceRequest& v) {
-  return Json{
-      {"bucket", v.bucket},
-      {"provider", EnumJson(kSourceProviderEnum, v.provider)},
-      {"name", v.name},
-      {"description", v.description},
-      {"rootPath", v.root_path},
-      {"providerAccount", v.provider_account},
-      {"syncIntervalSeconds", Int64Json(v.sync_interval_seconds)},
-      {"enabled", v.enabled},
-      {"urls", StringListJson(v.urls)},
-      {"sitemapUrl", v.sitemap_url},
-      {"keyPrefix", v.key_prefix},
-      {"deleteMissing", v.delete_missing},
-      {"credentialId", v.credential_id},
-  };
-}
-
-Status FromJson(const Json& j, CreateSourceRequest* out, std::string_view path) {
-  K3_ASSIGN_OR_RETURN(Fields f, Fields::Of(j, std::string(path)));
+template <typename T>
+Status GetSourceSettings(const Fields& f, T* out) {
   K3_RETURN_IF_ERROR(f.Get("bucket", &out->bucket));
   K3_RETURN_IF_ERROR(f.GetEnum("provider", kSourceProviderEnum, &out->provider));
   K3_RETURN_IF_ERROR(f.Get("name", &out->name));
@@ -141,6 +88,51 @@ Status FromJson(const Json& j, CreateSourceRequest* out, std::string_view path) 
   K3_RETURN_IF_ERROR(f.Get("keyPrefix", &out->key_prefix));
   K3_RETURN_IF_ERROR(f.Get("deleteMissing", &out->delete_missing));
   return f.Get("credentialId", &out->credential_id);
+}
+
+}  // namespace
+
+Json ToJson(const Source& v) {
+  Json j{
+      {"sourceId", v.source_id},
+      {"status", EnumJson(kSourceStatusEnum, v.status)},
+      {"totalObjects", Uint64Json(v.total_objects)},
+      {"indexedObjects", Uint64Json(v.indexed_objects)},
+      {"totalBytes", Uint64Json(v.total_bytes)},
+      {"createdAt", Int64Json(v.created_at)},
+      {"updatedAt", Int64Json(v.updated_at)},
+      {"lastSyncAt", Int64Json(v.last_sync_at)},
+      {"lastSuccessAt", Int64Json(v.last_success_at)},
+      {"lastError", v.last_error},
+  };
+  PutSourceSettings(v, j);
+  return j;
+}
+
+Status FromJson(const Json& j, Source* out, std::string_view path) {
+  K3_ASSIGN_OR_RETURN(Fields f, Fields::Of(j, std::string(path)));
+  K3_RETURN_IF_ERROR(f.Get("sourceId", &out->source_id));
+  K3_RETURN_IF_ERROR(GetSourceSettings(f, out));
+  K3_RETURN_IF_ERROR(f.GetEnum("status", kSourceStatusEnum, &out->status));
+  K3_RETURN_IF_ERROR(f.Get("totalObjects", &out->total_objects));
+  K3_RETURN_IF_ERROR(f.Get("indexedObjects", &out->indexed_objects));
+  K3_RETURN_IF_ERROR(f.Get("totalBytes", &out->total_bytes));
+  K3_RETURN_IF_ERROR(f.Get("createdAt", &out->created_at));
+  K3_RETURN_IF_ERROR(f.Get("updatedAt", &out->updated_at));
+  K3_RETURN_IF_ERROR(f.Get("lastSyncAt", &out->last_sync_at));
+  K3_RETURN_IF_ERROR(f.Get("lastSuccessAt", &out->last_success_at));
+  return f.Get("lastError", &out->last_error);
+}
+
+Json ToJson(const CreateSourceRequest& v) {
+  Json j = Json::object();
+  PutSourceSettings(v, j);
+  return j;
+}
+
+Status FromJson(const Json& j, CreateSourceRequest* out, std::string_view path) {
+  K3_ASSIGN_OR_RETURN(Fields f, Fields::Of(j, std::string(path)));
+  return GetSourceSettings(f, out);
 }
 
 Status FromJson(const Json& j, UpdateSourceRequest* out, std::string_view path) {
