@@ -46,7 +46,9 @@ enum class SourceStatus : int {
 //    skipped and reported by the sync). No credential.
 //  - SOURCE_PROVIDER_HTTP: urls (http/https), or sitemap_url whose <loc> entries are the list
 //    (a sitemap index is followed one level deep); optional credential_id (PAT, API key or
-//    OAuth credential of provider HTTP) sent as a bearer token to each URL's own host.
+//    OAuth credential of provider HTTP) sent as a bearer token, only to the hosts of `urls` or
+//    `sitemap_url` (not to other hosts a sitemap lists), and only over https or to a loopback
+//    address (create/update refuse a credential with a plain-http URL elsewhere).
 // An item of the source is imported as the object "<key_prefix>/<path>", where path is the
 // file's path under the root, or "<host>[:port]<url path>" for a URL ("index.html" appended
 // to a path ending in '/', "?<query>" kept). The key prefix belongs to the source: objects
@@ -312,9 +314,10 @@ class K3_EXPORT SourceService {
   // Sends an authenticated GET to the credential's source (its first URL or its sitemap) or
   // endpoint: valid when it answers 2xx/304 (ACCESS_KEY: also 404 for the probe key), invalid
   // (valid = false, no error) on 401/403.
-  // Records the outcome in the CredentialInfo. Errors: FAILED_PRECONDITION when there is
-  // nothing to validate against, or the secret cannot be opened (another master key);
-  // UNAVAILABLE when the server cannot be reached or fails.
+  // Reads at most 1 MiB of the answer. Records the outcome in the CredentialInfo. Errors:
+  // FAILED_PRECONDITION when there is nothing to validate against, the secret cannot be
+  // opened (another master key) or the endpoint answers another 4xx (404 included);
+  // UNAVAILABLE when the server cannot be reached or fails; DEADLINE_EXCEEDED on a timeout.
   Result<ValidateCredentialResponse> validate_credential(std::string_view credential_id);
 
   // OAuth authorization-code flow with PKCE (S256). get_oauth_url remembers the verifier and

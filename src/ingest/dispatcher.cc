@@ -66,6 +66,9 @@ Status IngestService::Impl::HandleDeletion(const Event& event) {
   auto batch = store_->NewBatch();
   for (const IngestRule& rule : all_rules) {
     batch->Delete(kv::Cf::kRecords, ingest::SyncKey(event.bucket, source, rule.rule_id, event.key));
+    // Entries made before a source claimed the key's prefix are the internal source's.
+    batch->Delete(kv::Cf::kRecords, ingest::SyncKey(event.bucket, (*rules)->internal_source_id,
+                                                    rule.rule_id, event.key));
   }
   return store_->Write(*batch);
 }

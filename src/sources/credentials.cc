@@ -29,6 +29,8 @@ constexpr size_t kMaxDisplayNameBytes = 256;
 // (any answer but 401/403 means the signature was accepted), signed for this region.
 constexpr char kAccessKeyProbeKey[] = ".k3-credential-check";
 constexpr char kAccessKeyRegion[] = "us-east-1";
+// A validation reads at most this much of the answer's body.
+constexpr uint64_t kValidationMaxBytes = 1 << 20;
 
 std::string_view ProviderLabel(SourceProvider p) {
   switch (p) {
@@ -190,6 +192,9 @@ Result<CredentialInfo> SourceService::Impl::SaveNewCredential(const StoreCredent
   K3_RETURN_IF_ERROR(sealed.status());
   record.sealed_secret = std::move(sealed).value();
   std::lock_guard lock(writes_mu_);
+  if (!info.source_id.empty()) {  // the source may have been deleted since it was checked
+    K3_RETURN_IF_ERROR(LoadSource(info.bucket, info.source_id).status());
+  }
   auto batch = store_->NewBatch();
   if (info.is_primary) {  // the provider's previous primary is demoted in the same batch
     auto it = store_->NewIterator(kv::Cf::kRecords, kv::PrefixEnd(sources::kCredentialPrefix));
@@ -279,13 +284,16 @@ static Result<CredentialSecret> SecretOf(const StoreCredentialRequest& r) {
     case CredentialType::kOAuth: {
       if (!r.oauth) return InvalidArgument("oauth: required for credentialType OAUTH");
       K3_RETURN_IF_ERROR(CheckHeaderSafe("oauth.accessToken", r.oauth->access_token));
-      if (!r.oauth->refresh_token.empty()) {
+      if (!r.oauth->refresh_token.empty()) {  // a refresh needs the client and token URL
         K3_RETURN_IF_ERROR(CheckHeaderSafe("oauth.refreshToken", r.oauth->refresh_token));
         const OAuthConfig& c = r.oauth->config;
-        Status config = sources::Validate(
-            {c.client_id, c.client_secret, c.authorize_url, c.token_url, c.scopes, c.redirect_uri});
-        if (!config.ok()) {
-          return InvalidArgument("oauth.config (needed to refresh): " + config.message());
+        if (c.client_id.empty()) {
+          return InvalidArgument("oauth.config.clientId: required with a refresh token");
+        }
+        Status token_url = sources::ValidateSourceUrl(c.token_url);
+        if (!token_url.ok()) {
+          return InvalidArgument("oauth.config.tokenUrl (needed to refresh): " +
+                                 token_url.message());
         }
       }
       if (r.oauth->expires_at < 0) return InvalidArgument("oauth.expiresAt: must be >= 0");
@@ -475,10 +483,13 @@ Result<ValidateCredentialResponse> SourceService::Impl::ValidateCredential(
     NoteCredentialOutcome(credential_id, true, false, prepared.message());
     return prepared;
   }
+  request.max_bytes = kValidationMaxBytes;
   auto fetched = sources::Fetch(request, {});
   Wipe(request.bearer_token);
-  // An S3 endpoint that knows the signature answers 404 for the probe key.
-  if (access_key && !fetched.ok() && fetched.status().code() == StatusCode::kNotFound) {
+  // An S3 endpoint that knows the signature answers 404 for the probe key; a body over the
+  // cap is refused after the (accepted) answer's headers.
+  const StatusCode early = fetched.ok() ? StatusCode::kOk : fetched.status().code();
+  if ((access_key && early == StatusCode::kNotFound) || early == StatusCode::kResourceExhausted) {
     sources::FetchResult not_found;
     not_found.http_status = 404;
     fetched = not_found;
@@ -500,8 +511,11 @@ Result<ValidateCredentialResponse> SourceService::Impl::ValidateCredential(
     return out;
   }
   NoteCredentialOutcome(credential_id, true, false, fetched.status().message());
-  return Status(
-      code, "validating credential " + r.info.credential_id + ": " + fetched.status().message());
+  // The credential exists: an endpoint's 404 (or another refusal) is a precondition of it.
+  const StatusCode reported =
+      code == StatusCode::kNotFound ? StatusCode::kFailedPrecondition : code;
+  return Status(reported, "validating credential " + r.info.credential_id + ": " +
+                              fetched.status().message());
 }
 
 }  // namespace k3

@@ -33,6 +33,11 @@
 
 namespace k3 {
 
+namespace sources {
+// "scheme://host[:port]" of an absolute URL, lowercased ("" when it has no scheme).
+std::string UrlOrigin(std::string_view url);
+}  // namespace sources
+
 class K3_HIDDEN SourceService::Impl {
  public:
   // Answers OK when the bucket exists, NOT_FOUND (or another error) otherwise.
@@ -111,6 +116,7 @@ class K3_HIDDEN SourceService::Impl {
   Result<std::vector<std::string>> HttpItemUrls(SyncRun& run);
   bool ObjectIntact(const SyncRun& run, const sources::SourceItem& item);
   Status RecordItem(SyncRun& run, const std::string& item, sources::SourceItem state);
+  Status MarkImporting(SyncRun& run, const std::string& item, const std::string& key);
   void RemoveItem(SyncRun& run, const std::string& item);
   Status SetSyncState(SyncRun& run, SourceStatus status, const Status* outcome);
   Status CheckRunning() const;  // UNAVAILABLE once Stop() began

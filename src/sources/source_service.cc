@@ -84,6 +84,7 @@ std::string SourceService::Impl::AddInternalSource(kv::Batch& batch, std::string
   s.delete_missing = false;
   s.created_at = s.updated_at = now;
   batch.Put(kv::Cf::kRecords, SourceKey(bucket, s.source_id), EncodeSource(s));
+  ForgetAttribution(bucket);  // a bucket of this name may have had sources before
   return s.source_id;
 }
 
@@ -265,6 +266,21 @@ Status SourceService::Impl::CheckSourceFields(const Source& s) {
   if (!s.credential_id.empty()) {
     Status cred = CheckCredentialForSource(s.credential_id, s.provider);
     if (!cred.ok()) return Status(cred.code(), "credentialId: " + cred.message());
+    // A secret travels only encrypted, or to this machine.
+    std::vector<std::string> targets = s.urls;
+    if (!s.sitemap_url.empty()) targets.push_back(s.sitemap_url);
+    for (const std::string& url : targets) {
+      const std::string origin = sources::UrlOrigin(url);
+      const bool loopback = origin.rfind("http://127.0.0.1", 0) == 0 ||
+                            origin.rfind("http://localhost", 0) == 0 ||
+                            origin.rfind("http://[::1]", 0) == 0;
+      if (origin.rfind("https://", 0) != 0 && !loopback) {
+        return InvalidArgument(
+            "credentialId: a credential is sent only over https (or to a "
+            "loopback address), and " +
+            sources::DescribeUrlForError(url) + " is plain http");
+      }
+    }
   }
   return Status();
 }
@@ -330,9 +346,10 @@ Result<Source> SourceService::Impl::Create(const CreateSourceRequest& r) {
           "\" cannot be the default keyPrefix (give keyPrefix): " + prefix.message());
     }
   }
-  K3_RETURN_IF_ERROR(CheckSourceFields(s));
   {
+    // Under writes_mu_, so the credential it names cannot be deleted meanwhile.
     std::lock_guard lock(writes_mu_);
+    K3_RETURN_IF_ERROR(CheckSourceFields(s));
     K3_RETURN_IF_ERROR(CheckPrefixFree(s));
     K3_RETURN_IF_ERROR(SaveSource(s));
   }

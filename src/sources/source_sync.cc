@@ -19,6 +19,7 @@
 #include "sources/sitemap.h"
 #include "sources/source_impl.h"
 #include "util/clock.h"
+#include "util/hash.h"
 
 namespace k3 {
 
@@ -54,6 +55,20 @@ std::string UrlItemPath(std::string_view url) {
   return out;
 }
 
+}  // namespace
+
+std::string sources::UrlOrigin(std::string_view url) {
+  const size_t scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return std::string();
+  const size_t end = url.find_first_of("/?#", scheme_end + 3);
+  std::string origin(url.substr(0, end));
+  std::transform(origin.begin(), origin.end(), origin.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return origin;
+}
+
+namespace {
+
 // Reads a file as an ObjectReader; closes it when destroyed.
 class FileReader {
  public:
@@ -83,15 +98,22 @@ struct SourceService::Impl::SyncRun {
   SourceSyncReport report;
   std::map<std::string, SourceItem> recorded;  // item -> what its last import recorded
   std::string bearer_token;                    // HTTP with a credential
+  std::set<std::string> token_origins;         // where bearer_token may be sent
 
+  // How an item is named in reports, errors and logs: URLs as DescribeUrlForError shows them
+  // (a query may carry a secret).
+  std::string Shown(std::string_view item) const {
+    return source.provider == SourceProvider::kHttp ? sources::DescribeUrlForError(item)
+                                                    : std::string(item);
+  }
   void Problem(std::string_view item, std::string_view message) {
     if (report.problems.size() < kMaxProblems) {
-      report.problems.push_back(std::string(item) + ": " + std::string(message));
+      report.problems.push_back(Shown(item) + ": " + std::string(message));
     }
   }
   void Failed(std::string_view item, const Status& s) {
     ++report.failed;
-    if (first_failure.empty()) first_failure = std::string(item) + ": " + s.message();
+    if (first_failure.empty()) first_failure = Shown(item) + ": " + s.message();
     Problem(item, s.message());
   }
   std::string first_failure;
@@ -115,13 +137,33 @@ Status SourceService::Impl::RecordItem(SyncRun& run, const std::string& item, So
   return Status();
 }
 
+// Records, before an item's object is put, that an import of `key` is under way (an empty
+// object_etag): if the process dies before the item's record is written, the next sync sees
+// the item as changed and imports it again, or, when it is gone from the source by then,
+// deletes the object the interrupted import may have left.
+Status SourceService::Impl::MarkImporting(SyncRun& run, const std::string& item,
+                                          const std::string& key) {
+  SourceItem pending;
+  pending.object_key = key;
+  return RecordItem(run, item, std::move(pending));
+}
+
 // An item gone from the source: its object is deleted (delete_missing) and its record dropped.
+// The object is left alone when it is no longer the one the item's import put: replaced in the
+// bucket since, or now the object of another item.
 void SourceService::Impl::RemoveItem(SyncRun& run, const std::string& item) {
   ++run.report.deleted;
   if (run.request.dry_run) return;
   const SourceItem& state = run.recorded.at(item);
-  if (run.source.delete_missing) {
-    Status deleted = storage_->delete_object(run.source.bucket, state.object_key);
+  bool shared = false;
+  for (const auto& [other, other_state] : run.recorded) {
+    if (other != item && other_state.object_key == state.object_key) shared = true;
+  }
+  if (run.source.delete_missing && !shared) {
+    auto head = storage_->head_object(run.source.bucket, state.object_key);
+    const bool ours = head.ok() && (state.object_etag.empty() || head->etag == state.object_etag);
+    Status deleted = ours ? storage_->delete_object(run.source.bucket, state.object_key)
+                          : (head.ok() ? Status() : head.status());
     if (!deleted.ok() && deleted.code() != StatusCode::kNotFound) {
       --run.report.deleted;
       run.Failed(item, deleted);
@@ -162,9 +204,22 @@ Status SourceService::Impl::SyncLocal(SyncRun& run) {
                       sources::Diff(states, listing.files, sources::RootHasher(root)));
   for (const auto& [path, status] : diff.failed) run.Failed(path, status);
   const std::set<std::string> touched(diff.touched.begin(), diff.touched.end());
+  // A recorded file that the walk could not read (it, or a directory above it) is not gone:
+  // it fails this time and keeps its object.
+  auto unreadable = [&listing](const std::string& path) {
+    for (const sources::SkippedEntry& e : listing.skipped) {
+      if (e.reason != sources::SkipReason::kUnreadable) continue;
+      if (path == e.relative_path || path.rfind(e.relative_path + "/", 0) == 0) return true;
+    }
+    return false;
+  };
   for (const auto& [path, change] : diff.changes) {
     K3_RETURN_IF_ERROR(CheckRunning());
     if (change == sources::Change::kDeleted) {
+      if (unreadable(path)) {
+        run.Failed(path, Unavailable("unreadable now; its object is kept"));
+        continue;
+      }
       RemoveItem(run, path);
       continue;
     }
@@ -189,6 +244,7 @@ Status SourceService::Impl::SyncLocal(SyncRun& run) {
     const std::string key = run.ObjectKey(path);
     Status imported = [&]() -> Status {
       K3_ASSIGN_OR_RETURN(std::string real, sources::ResolveInside(root, path));
+      K3_RETURN_IF_ERROR(MarkImporting(run, path, key));
       const int fd = ::open(real.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
       if (fd < 0) return Unavailable(std::string("cannot open: ") + std::strerror(errno));
       FileReader file(fd);
@@ -234,7 +290,7 @@ Result<std::vector<std::string>> SourceService::Impl::HttpItemUrls(SyncRun& run)
   auto fetch_sitemap = [&](const std::string& url) -> Result<std::vector<sources::SitemapEntry>> {
     sources::FetchRequest request;
     request.url = url;
-    request.bearer_token = run.bearer_token;
+    if (run.token_origins.count(sources::UrlOrigin(url))) request.bearer_token = run.bearer_token;
     request.max_bytes = sources::kMaxSitemapBytes;
     std::string xml;
     auto fetched = sources::Fetch(request, [&xml](std::string_view bytes) {
@@ -286,6 +342,13 @@ Status SourceService::Impl::SyncHttp(SyncRun& run) {
       return Status(token.status().code(), "credentialId: " + token.status().message());
     }
     run.bearer_token = std::move(token).value();
+    // The token goes only to the hosts the source was configured with, never to another host
+    // a sitemap happens to list.
+    for (const std::string& url : run.source.urls)
+      run.token_origins.insert(sources::UrlOrigin(url));
+    if (!run.source.sitemap_url.empty()) {
+      run.token_origins.insert(sources::UrlOrigin(run.source.sitemap_url));
+    }
   }
   K3_ASSIGN_OR_RETURN(std::vector<std::string> urls, HttpItemUrls(run));
   run.report.discovered = urls.size();
@@ -308,7 +371,7 @@ Status SourceService::Impl::SyncHttp(SyncRun& run) {
     const bool conditional = known && !run.request.full && ObjectIntact(run, recorded->second);
     sources::FetchRequest request;
     request.url = url;
-    request.bearer_token = run.bearer_token;
+    if (run.token_origins.count(sources::UrlOrigin(url))) request.bearer_token = run.bearer_token;
     request.max_bytes = kMaxHttpItemBytes;
     if (conditional) {
       request.if_none_match = recorded->second.etag;
@@ -332,6 +395,22 @@ Status SourceService::Impl::SyncHttp(SyncRun& run) {
         ++run.report.unchanged;
         continue;
       }
+      // Servers without validators (or with new ones) may still send the same bytes.
+      util::Md5 md5;
+      md5.Update(body);
+      if (util::HexEncode(md5.Finish()) == old.object_etag) {
+        ++run.report.unchanged;
+        SourceItem item = old;
+        item.etag = fetched->etag;
+        item.last_modified = fetched->last_modified;
+        Status s = RecordItem(run, url, std::move(item));
+        if (!s.ok()) run.Failed(url, s);
+        continue;
+      }
+    }
+    if (Status s = MarkImporting(run, url, key); !s.ok()) {
+      run.Failed(url, s);
+      continue;
     }
     PutObjectOptions options;
     options.content_type = fetched->content_type;
