@@ -35,6 +35,7 @@ class Db::Impl {
   // Services go before the store they use. Ingest stops first: its workers run pipelines,
   // which write to the tables and vectors. The table engines close their SQLite files first.
   ~Impl() {
+    if (sources_impl) sources_impl->Stop();  // background syncs put objects: stop them first
     ingest.reset();
     ingest_impl.reset();  // stops the dispatcher and the workers; runs in progress finish
     pipelines.reset();
@@ -60,9 +61,12 @@ Result<Db> Db::open(std::string_view path, Options options) {
   K3_ASSIGN_OR_RETURN(impl->store, kv::Store::Open(impl->path, options, logger));
   K3_ASSIGN_OR_RETURN(impl->events_impl, EventLog::Impl::Open(impl->store.get()));
   Impl* raw = impl.get();
+  K3_ASSIGN_OR_RETURN(sources::MasterKey master_key,
+                      sources::MasterKey::Resolve(options.master_key, impl->path));
   impl->sources_impl = std::make_unique<SourceService::Impl>(
       impl->store.get(),
-      [raw](std::string_view bucket) { return raw->storage_impl->CheckBucket(bucket); });
+      [raw](std::string_view bucket) { return raw->storage_impl->CheckBucket(bucket); },
+      std::move(master_key), logger);
   impl->storage_impl = std::make_unique<StorageService::Impl>(
       impl->store.get(), impl->events_impl.get(), impl->sources_impl.get());
   K3_RETURN_IF_ERROR(impl->storage_impl->Recover());
@@ -94,6 +98,10 @@ Result<Db> Db::open(std::string_view path, Options options) {
   impl->tables = std::make_unique<TableService>(impl->tables_impl.get());
   impl->vectors = std::make_unique<VectorService>(impl->vectors_impl.get());
   impl->pipelines_impl->SetStorage(impl->storage.get());
+  impl->sources_impl->SetStorage(impl->storage.get());
+  impl->pipelines_impl->SetBearerTokens([raw](std::string_view credential_id) {
+    return raw->sources_impl->BearerToken(credential_id);
+  });
   impl->pipelines = std::make_unique<PipelineService>(impl->pipelines_impl.get());
   for (auto& [name, embedder] : options.embedders) {
     K3_RETURN_IF_ERROR(impl->pipelines_impl->RegisterEmbedder(name, embedder));
@@ -104,7 +112,20 @@ Result<Db> Db::open(std::string_view path, Options options) {
   impl->storage_impl->AddBucketDeletionHook(
       [raw](std::string_view bucket) { return raw->ingest_impl->DropBucket(bucket); });
   impl->ingest = std::make_unique<IngestService>(impl->ingest_impl.get());
+  impl->ingest_impl->SetSourceAttribution([raw](std::string_view bucket, std::string_view key) {
+    return raw->sources_impl->SourceOfKey(bucket, key);
+  });
+  impl->sources_impl->SetSourceUseCheck([raw](std::string_view bucket, std::string_view id) {
+    return raw->ingest_impl->CheckSourceUnused(bucket, id);
+  });
+  impl->sources_impl->SetIndexedCounter([raw](std::string_view bucket, std::string_view id) {
+    return raw->ingest_impl->CountIndexed(bucket, id);
+  });
+  impl->sources_impl->SetSourceDeletionHook([raw](std::string_view bucket, std::string_view id) {
+    return raw->ingest_impl->DropSourceState(bucket, id);
+  });
   K3_RETURN_IF_ERROR(impl->ingest_impl->Start());
+  K3_RETURN_IF_ERROR(impl->sources_impl->Start());
   return Db(std::move(impl));
 }
 

@@ -59,6 +59,14 @@ struct Options {
   // opens, so a pipeline that uses a host embedder needs it here, not only registered later.
   std::map<std::string, std::shared_ptr<Embedder>> embedders;
 
+  // The master key that encrypts credential secrets at rest (AES-256-GCM): 64 hex characters
+  // or the standard base64 of 32 bytes. Empty (default): the K3_MASTER_KEY environment
+  // variable, else the key file <path>/master.key, created (mode 0600) on first open. A key
+  // given here that is malformed makes Db::open fail with INVALID_ARGUMENT; opening with
+  // another key than the secrets were sealed with succeeds, and using such a secret is
+  // FAILED_PRECONDITION naming both key fingerprints.
+  std::string master_key;
+
   // Create the data directory when it does not exist. Default true.
   bool create_if_missing = true;
 

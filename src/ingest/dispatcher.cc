@@ -61,12 +61,23 @@ Status IngestService::Impl::HandleDeletion(const Event& event) {
     request.page_token = page->pagination.next_page_token;
   }
   K3_ASSIGN_OR_RETURN(std::vector<IngestRule> all_rules, LoadRules(event.bucket));
+  K3_ASSIGN_OR_RETURN(std::string source,
+                      SourceOf(event.bucket, event.key, (*rules)->internal_source_id));
   auto batch = store_->NewBatch();
   for (const IngestRule& rule : all_rules) {
+    batch->Delete(kv::Cf::kRecords, ingest::SyncKey(event.bucket, source, rule.rule_id, event.key));
+    // Entries made before a source claimed the key's prefix are the internal source's.
     batch->Delete(kv::Cf::kRecords, ingest::SyncKey(event.bucket, (*rules)->internal_source_id,
                                                     rule.rule_id, event.key));
   }
   return store_->Write(*batch);
+}
+
+Result<std::string> IngestService::Impl::SourceOf(std::string_view bucket, std::string_view key,
+                                                  const std::string& internal_source_id) {
+  if (!attribution_) return internal_source_id;
+  K3_ASSIGN_OR_RETURN(std::string source, attribution_(bucket, key));
+  return source.empty() ? internal_source_id : source;
 }
 
 Status IngestService::Impl::DispatchEvents(const std::vector<Event>& events) {
@@ -92,8 +103,9 @@ Status IngestService::Impl::DispatchEvents(const std::vector<Event>& events) {
       return rules.status();
     }
     const ingest::ObjectFacts facts{e.key, e.content_type, e.size};
+    K3_ASSIGN_OR_RETURN(const std::string source,
+                        SourceOf(e.bucket, e.key, (*rules)->internal_source_id));
     for (const CompiledRule& c : (*rules)->ordered) {
-      const std::string& source = (*rules)->internal_source_id;
       if (!c.rule.source_id.empty() && c.rule.source_id != source) continue;
       if (!c.criteria.Matches(facts)) continue;
       ObjectInfo object;

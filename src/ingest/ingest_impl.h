@@ -18,6 +18,7 @@
 #define K3_INGEST_INGEST_IMPL_H_
 
 #include <condition_variable>
+#include <functional>
 #include <iterator>
 #include <map>
 #include <memory>
@@ -52,6 +53,20 @@ class K3_HIDDEN IngestService::Impl {
 
   // The bucket is being deleted: forgets its rules, jobs and sync state.
   Status DropBucket(std::string_view bucket);
+
+  // Which source an object belongs to: the id of the external source whose key prefix holds
+  // the key, or "" for the bucket's internal source. Set before Start().
+  using SourceAttribution =
+      std::function<Result<std::string>(std::string_view bucket, std::string_view key)>;
+  void SetSourceAttribution(SourceAttribution attribution) {
+    attribution_ = std::move(attribution);
+  }
+  // OK when no rule names the source; FAILED_PRECONDITION naming the rules otherwise.
+  Status CheckSourceUnused(std::string_view bucket, std::string_view source_id);
+  // How many objects of the source have every rule job completed at their current version.
+  Result<uint64_t> CountIndexed(std::string_view bucket, std::string_view source_id);
+  // The source was deleted: forgets its sync state.
+  Status DropSourceState(std::string_view bucket, std::string_view source_id);
 
   // Rules (rules.cc).
   Result<IngestRule> CreateRule(const IngestRule& rule);
@@ -125,6 +140,15 @@ class K3_HIDDEN IngestService::Impl {
                                             std::string_view rule_id);
   Status SaveSyncRun(std::string_view bucket, std::string_view source_id, bool discovery,
                      const std::string& sync_id);
+  // Creates jobs for the sync entries of `rules` that want one: pending ones (unless
+  // failed_only), failed ones with retry_failed, all with full_sync; an entry whose last job is
+  // unfinished is skipped. Returns how many jobs were created and how many objects vanished.
+  Result<std::pair<uint64_t, uint64_t>> CreateSyncJobs(const TriggerIngestionRequest& request,
+                                                       const std::vector<IngestRule>& rules,
+                                                       bool failed_only);
+  // The source an event's object belongs to (the internal one when no external one has it).
+  Result<std::string> SourceOf(std::string_view bucket, std::string_view key,
+                               const std::string& internal_source_id);
 
   // dispatcher.cc
   void DispatcherLoop();
@@ -142,6 +166,7 @@ class K3_HIDDEN IngestService::Impl {
   const int max_attempts_;
   const int64_t retry_backoff_ms_;
   util::Logger logger_;
+  SourceAttribution attribution_;
 
   std::mutex rule_writes_mu_;  // serializes rule create / update / delete (read-modify-write)
   std::mutex rules_mu_;

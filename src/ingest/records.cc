@@ -22,12 +22,7 @@ std::string BucketPrefix(std::string_view kind, std::string_view bucket) {
   return key;
 }
 
-std::string PrefixEnd(std::string_view prefix) {
-  std::string end(prefix);
-  while (!end.empty() && static_cast<unsigned char>(end.back()) == 0xff) end.pop_back();
-  if (!end.empty()) end.back() = static_cast<char>(static_cast<unsigned char>(end.back()) + 1);
-  return end;
-}
+std::string PrefixEnd(std::string_view prefix) { return kv::PrefixEnd(prefix); }
 
 std::string RuleKey(std::string_view bucket, std::string_view rule_id) {
   return BucketPrefix("rule", bucket) + std::string(rule_id);

@@ -27,11 +27,6 @@ Result<std::vector<IngestRule>> IngestService::Impl::SyncRules(std::string_view 
   K3_ASSIGN_OR_RETURN(auto rules, RulesOf(bucket));
   if (source_id.empty()) return InvalidArgument("sourceId: must not be empty");
   K3_ASSIGN_OR_RETURN(Source source, sources_->get_source(bucket, source_id));
-  if (source.source_id != rules->internal_source_id) {
-    return FailedPrecondition("source " + source.source_id +
-                              " is not the bucket's internal source; only the internal source "
-                              "can be synced by this version");
-  }
   std::vector<IngestRule> out;
   if (!rule_id.empty()) {
     K3_ASSIGN_OR_RETURN(IngestRule rule, GetRule(bucket, rule_id));
@@ -66,6 +61,17 @@ Result<SyncTriggerResponse> IngestService::Impl::TriggerDiscovery(
     const TriggerDiscoveryRequest& r) {
   K3_RETURN_IF_ERROR(CheckBucket(r.bucket));
   K3_ASSIGN_OR_RETURN(std::vector<IngestRule> rules, SyncRules(r.bucket, r.source_id, r.rule_id));
+  K3_ASSIGN_OR_RETURN(Source source, sources_->get_source(r.bucket, r.source_id));
+  if (source.provider != SourceProvider::kInternalS3) {
+    // An external source: discovery diffs it against what its last sync recorded.
+    K3_ASSIGN_OR_RETURN(SourceSyncReport report,
+                        sources_->sync_source({r.bucket, r.source_id, r.full_sync, true}));
+    SyncTriggerResponse out;
+    out.job_id = util::NewId("sync");
+    out.message = report.message;
+    K3_RETURN_IF_ERROR(SaveSyncRun(r.bucket, r.source_id, /*discovery=*/true, out.job_id));
+    return out;
+  }
   std::vector<ingest::CompiledCriteria> criteria;
   for (const IngestRule& rule : rules) {
     K3_ASSIGN_OR_RETURN(
@@ -137,10 +143,8 @@ Result<SyncTriggerResponse> IngestService::Impl::TriggerDiscovery(
   return out;
 }
 
-Result<SyncTriggerResponse> IngestService::Impl::TriggerIngestion(
-    const TriggerIngestionRequest& r) {
-  K3_RETURN_IF_ERROR(CheckBucket(r.bucket));
-  K3_ASSIGN_OR_RETURN(std::vector<IngestRule> rules, SyncRules(r.bucket, r.source_id, r.rule_id));
+Result<std::pair<uint64_t, uint64_t>> IngestService::Impl::CreateSyncJobs(
+    const TriggerIngestionRequest& r, const std::vector<IngestRule>& rules, bool failed_only) {
   // What to run: (rule, object) pairs whose entry wants a job. An entry whose last job is
   // still unfinished is left alone, so triggering twice never doubles work.
   struct Wanted {
@@ -157,7 +161,7 @@ Result<SyncTriggerResponse> IngestService::Impl::TriggerIngestion(
       if (!r.source_object_id.empty() && key != r.source_object_id) break;
       SyncEntry entry;
       if (!ingest::DecodeSyncEntry(it->value(), &entry)) return DataLoss("ingest: bad sync entry");
-      const bool want = r.full_sync || entry.state == SyncState::kPending ||
+      const bool want = (!failed_only && (r.full_sync || entry.state == SyncState::kPending)) ||
                         (r.retry_failed && entry.state == SyncState::kFailed);
       if (!want) continue;
       if (!entry.last_job_id.empty()) {
@@ -214,8 +218,37 @@ Result<SyncTriggerResponse> IngestService::Impl::TriggerIngestion(
     JobsCreatedLocked(jobs);
     created += jobs.size();
   }
+  return std::make_pair(created, vanished);
+}
+
+Result<SyncTriggerResponse> IngestService::Impl::TriggerIngestion(
+    const TriggerIngestionRequest& r) {
+  K3_RETURN_IF_ERROR(CheckBucket(r.bucket));
+  K3_ASSIGN_OR_RETURN(std::vector<IngestRule> rules, SyncRules(r.bucket, r.source_id, r.rule_id));
+  K3_ASSIGN_OR_RETURN(Source source, sources_->get_source(r.bucket, r.source_id));
   SyncTriggerResponse out;
   out.job_id = util::NewId("sync");
+  if (source.provider != SourceProvider::kInternalS3) {
+    // An external source: ingestion imports what changed (the puts fire the rules), and
+    // retry_failed also re-runs the jobs that failed.
+    if (!r.source_object_id.empty()) {
+      return InvalidArgument("sourceObjectId: an external source is synced as a whole");
+    }
+    K3_ASSIGN_OR_RETURN(SourceSyncReport report,
+                        sources_->sync_source({r.bucket, r.source_id, r.full_sync, false}));
+    uint64_t retried = 0;
+    if (r.retry_failed) {
+      K3_ASSIGN_OR_RETURN(auto counts, CreateSyncJobs(r, rules, /*failed_only=*/true));
+      retried = counts.first;
+    }
+    out.jobs_created = retried;
+    out.message = report.message +
+                  (r.retry_failed ? "; " + std::to_string(retried) + " failed jobs retried" : "");
+    K3_RETURN_IF_ERROR(SaveSyncRun(r.bucket, r.source_id, /*discovery=*/false, out.job_id));
+    return out;
+  }
+  K3_ASSIGN_OR_RETURN(auto counts, CreateSyncJobs(r, rules, /*failed_only=*/false));
+  const auto [created, vanished] = counts;
   out.jobs_created = created;
   K3_RETURN_IF_ERROR(SaveSyncRun(r.bucket, r.source_id, /*discovery=*/false, out.job_id));
   out.message = "created " + std::to_string(created) + " jobs for " + std::to_string(rules.size()) +
@@ -260,6 +293,47 @@ Result<SyncStatus> IngestService::Impl::GetSyncStatus(std::string_view bucket,
     out.last_sync_id = run.last_sync_id;
   }
   return out;
+}
+
+Status IngestService::Impl::CheckSourceUnused(std::string_view bucket, std::string_view source_id) {
+  K3_ASSIGN_OR_RETURN(std::vector<IngestRule> rules, LoadRules(bucket));
+  std::string names;
+  for (const IngestRule& rule : rules) {
+    if (rule.source_id != source_id) continue;
+    names += (names.empty() ? "" : ", ") + rule.rule_id + " (\"" + rule.name + "\")";
+  }
+  if (names.empty()) return Status();
+  return FailedPrecondition("source " + std::string(source_id) + " is named by rules " + names +
+                            "; delete them or change their sourceId first");
+}
+
+Result<uint64_t> IngestService::Impl::CountIndexed(std::string_view bucket,
+                                                   std::string_view source_id) {
+  // An object is indexed when every rule's entry for it is INGESTED.
+  std::map<std::string, bool> all_ingested;
+  const std::string prefix = ingest::SyncSourcePrefix(bucket, source_id);
+  auto it = store_->NewIterator(kv::Cf::kRecords, ingest::PrefixEnd(prefix));
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    std::string_view rest = it->key().substr(prefix.size());  // "<rule>\0<key>"
+    const size_t sep = rest.find('\0');
+    if (sep == std::string_view::npos) continue;
+    SyncEntry entry;
+    if (!ingest::DecodeSyncEntry(it->value(), &entry)) return DataLoss("ingest: bad sync entry");
+    auto [slot, fresh] = all_ingested.emplace(std::string(rest.substr(sep + 1)), true);
+    slot->second = slot->second && entry.state == SyncState::kIngested;
+  }
+  K3_RETURN_IF_ERROR(it->status());
+  uint64_t n = 0;
+  for (const auto& [key, ingested] : all_ingested) n += ingested ? 1 : 0;
+  return n;
+}
+
+Status IngestService::Impl::DropSourceState(std::string_view bucket, std::string_view source_id) {
+  auto batch = store_->NewBatch();
+  const std::string prefix = ingest::SyncSourcePrefix(bucket, source_id);
+  batch->DeleteRange(kv::Cf::kRecords, prefix, ingest::PrefixEnd(prefix));
+  batch->Delete(kv::Cf::kRecords, ingest::SyncRunKey(bucket, source_id));
+  return store_->Write(*batch);
 }
 
 }  // namespace k3

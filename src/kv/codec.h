@@ -12,6 +12,10 @@
 
 namespace k3::kv {
 
+// The smallest key greater than every key starting with `prefix` ("" when the prefix is all
+// 0xff bytes: no upper bound).
+std::string PrefixEnd(std::string_view prefix);
+
 class Encoder {
  public:
   void PutVarint(uint64_t v);

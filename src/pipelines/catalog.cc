@@ -42,6 +42,8 @@ std::vector<TemplateOption> EmbeddingOptions() {
       Str("http_model", "", "http embedder: the model name sent with each request"),
       Str("http_api_key_env", "",
           "http embedder: the environment variable holding the API key (never stored)"),
+      Str("http_credential_id", "",
+          "http embedder: a stored credential (PAT, API key or OAuth) sent as the bearer token"),
       Int("http_timeout_ms", 30000, 100, 600000, "http embedder: timeout of one request"),
       Int("http_max_retries", 3, 0, 10, "http embedder: retries on 429, 5xx and connection errors"),
       Enum("metric", "cosine", {"cosine", "l2", "ip"},

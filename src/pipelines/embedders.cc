@@ -4,6 +4,7 @@
 #include "pipelines/embed/hash_embedder.h"
 #include "pipelines/embed/http_embedder.h"
 #include "pipelines/pipeline_impl.h"
+#include "util/hash.h"
 
 namespace k3 {
 
@@ -61,11 +62,29 @@ Result<std::shared_ptr<Embedder>> PipelineService::Impl::EmbedderFor(
       }
       config.api_key = key;
     }
+    const std::string& credential_id = options.Get("http_credential_id");
+    std::string token_digest;
+    if (!credential_id.empty()) {
+      if (!key_env.empty()) {
+        return InvalidArgument(
+            "options \"http_api_key_env\" and \"http_credential_id\" exclude each other");
+      }
+      if (!bearer_tokens_) return FailedPrecondition("no credential store is attached");
+      auto token = bearer_tokens_(credential_id);
+      if (!token.ok()) {
+        return Status(token.status().code(),
+                      "option \"http_credential_id\": " + token.status().message());
+      }
+      config.api_key = std::move(token).value();
+      // A refreshed OAuth token makes a new embedder; the cache key holds only a digest.
+      token_digest = util::HexEncode(util::Sha256Digest(config.api_key));
+    }
     // The cache key holds no secret: the variable's name, not its value.
     const std::string key =
         "http/" + config.url + "\n" + config.model + "\n" + std::to_string(config.dimensions) +
         "\n" + std::to_string(config.batch_size) + "\n" + std::to_string(config.timeout_ms) + "\n" +
-        std::to_string(config.max_retries) + "\n" + key_env;
+        std::to_string(config.max_retries) + "\n" + key_env + "\n" + credential_id + "\n" +
+        token_digest;
     {
       std::lock_guard lock(embedders_mu_);
       auto it = builtin_.find(key);

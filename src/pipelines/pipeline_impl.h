@@ -62,6 +62,10 @@ class K3_HIDDEN PipelineService::Impl {
 
   // The public StorageService, which exists after the Impl (set once, while opening).
   void SetStorage(StorageService* storage) { storage_ = storage; }
+  // Where the http embedder's option http_credential_id is resolved to a bearer token
+  // (SourceService's credentials; set once, while opening).
+  using BearerTokens = std::function<Result<std::string>(std::string_view credential_id)>;
+  void SetBearerTokens(BearerTokens tokens) { bearer_tokens_ = std::move(tokens); }
 
  private:
   // The destination checks of Create/Update: the collection exists or is created, bound to
@@ -75,6 +79,7 @@ class K3_HIDDEN PipelineService::Impl {
   VectorService::Impl* vectors_;
   TableService::Impl* tables_;
   BucketCheck bucket_check_;
+  BearerTokens bearer_tokens_;
   std::mutex admin_mu_;  // serializes Create / Update / Delete
 
   // Runs (and output removals) of one pipeline on one object take turns, so that two runs of

@@ -105,17 +105,7 @@ std::string VectorKey(std::string_view collection_id, std::string_view id) {
   return VectorPrefix(collection_id) + std::string(id);
 }
 
-std::string PrefixEnd(std::string prefix) {
-  while (!prefix.empty()) {
-    unsigned char c = static_cast<unsigned char>(prefix.back());
-    if (c != 0xff) {
-      prefix.back() = static_cast<char>(c + 1);
-      return prefix;
-    }
-    prefix.pop_back();
-  }
-  return prefix;  // empty: no upper bound
-}
+std::string PrefixEnd(std::string prefix) { return kv::PrefixEnd(prefix); }
 
 std::string EncodeEngine(const EngineRecord& r) {
   kv::Encoder e;

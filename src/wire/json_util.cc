@@ -131,7 +131,16 @@ Result<Json> ParseJson(std::string_view text) {
   try {
     return Json::parse(text.begin(), text.end());
   } catch (const Json::exception& e) {
-    return InvalidArgument(std::string("malformed JSON: ") + e.what());
+    // The parser quotes the text it last read, which may be a secret (a token in a request):
+    // that part of its message is left out.
+    std::string message = e.what();
+    const size_t quoted = message.find("last read: '");
+    if (quoted != std::string::npos) {
+      const size_t end = message.find("'; ", quoted + 12);
+      message.replace(quoted, end == std::string::npos ? std::string::npos : end + 1 - quoted,
+                      "(text not shown)");
+    }
+    return InvalidArgument("malformed JSON: " + message);
   } catch (const std::exception& e) {
     return InvalidArgument(std::string("malformed JSON: ") + e.what());
   }

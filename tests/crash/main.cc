@@ -32,6 +32,10 @@
 //     vector and a table pipeline on them in the background; prints "READY", "PUT <key>"
 //     after each acknowledged put, "DONE" after the last, "IDLE" once ingest is idle
 //     (ingest_workload.cc).
+//   k3_crash_child sources <data_dir> <root>
+//     syncs a LOCAL_DIR source on <root> into bucket "scrash" (a rule of the source fires a
+//     vector pipeline), printing "OBJECTS <n>" as objects arrive, "SYNCED ..." and "IDLE"
+//     (sources_workload.cc).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -235,9 +239,10 @@ int RunLargeObject(const std::string& dir) {
 
 }  // namespace
 
-int RunTablesCrash(const std::string& dir, uint64_t seed);  // tables_workload.cc
-int RunLargePipeline(const std::string& dir);               // large_pipeline_workload.cc
-int RunIngestCrash(const std::string& dir);                 // ingest_workload.cc
+int RunTablesCrash(const std::string& dir, uint64_t seed);             // tables_workload.cc
+int RunLargePipeline(const std::string& dir);                          // large_pipeline_workload.cc
+int RunIngestCrash(const std::string& dir);                            // ingest_workload.cc
+int RunSourcesCrash(const std::string& dir, const std::string& root);  // sources_workload.cc
 
 int main(int argc, char** argv) {
   const std::string mode = argc > 1 ? argv[1] : "";
@@ -250,6 +255,7 @@ int main(int argc, char** argv) {
   if (mode == "large-object" && argc == 3) return RunLargeObject(argv[2]);
   if (mode == "large-pipeline" && argc == 3) return RunLargePipeline(argv[2]);
   if (mode == "ingest" && argc == 3) return RunIngestCrash(argv[2]);
+  if (mode == "sources" && argc == 4) return RunSourcesCrash(argv[2], argv[3]);
   if (mode == "vectors" && argc == 5) {
     return RunVectors(argv[2], std::strtoull(argv[3], nullptr, 10),
                       std::strtoull(argv[4], nullptr, 10));
@@ -257,6 +263,7 @@ int main(int argc, char** argv) {
   std::fprintf(stderr,
                "usage: k3_crash_child storage <data_dir> <seed>\n"
                "       k3_crash_child ingest <data_dir>\n"
+               "       k3_crash_child sources <data_dir> <root>\n"
                "       k3_crash_child large-object <data_dir>\n"
                "       k3_crash_child large-pipeline <data_dir>\n"
                "       k3_crash_child tables <data_dir> <seed>\n"

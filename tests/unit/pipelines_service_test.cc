@@ -517,6 +517,55 @@ TEST_F(PipelinesTest, HttpEmbedderThroughAPipeline) {
   EXPECT_EQ(wrong.status().message().find("wrong-key-value"), std::string::npos);
 }
 
+TEST_F(PipelinesTest, HttpEmbedderWithAStoredCredential) {
+  EmbeddingServer server;
+  auto cred = db_->sources().store_credential({.provider = SourceProvider::kHttp,
+                                               .credential_type = CredentialType::kApiKey,
+                                               .display_name = "embeddings",
+                                               .endpoint = server.url(),
+                                               .api_key = ApiKeyPayload{"sekret"}});
+  ASSERT_TRUE(cred.ok()) << cred.status().ToString();
+  std::map<std::string, std::string> options = {{"embedder", "http"},
+                                                {"http_url", server.url()},
+                                                {"http_model", "tiny"},
+                                                {"http_credential_id", cred->credential_id}};
+  Pipeline p = Create("remote", "text_embedding_index", options);
+  Put("a.txt", "aaaa iiii", "text/plain");
+  ASSERT_TRUE(Run(p, "a.txt").ok());
+  auto hits = SearchText("remote", "aaa", 1);
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits[0].object_key, "a.txt");
+
+  // A credential with the wrong key is refused by the server; an unknown one is NOT_FOUND;
+  // both name the option, and neither exposes the key.
+  auto wrong_cred = db_->sources().store_credential({.provider = SourceProvider::kHttp,
+                                                     .credential_type = CredentialType::kPat,
+                                                     .pat = PatPayload{"wrong-key-value", ""}});
+  ASSERT_TRUE(wrong_cred.ok());
+  options["http_credential_id"] = wrong_cred->credential_id;
+  auto wrong = pipes().create_pipeline({.bucket = "kbase",
+                                        .name = "wrong",
+                                        .template_id = "text_embedding_index",
+                                        .options = options});
+  EXPECT_EQ(wrong.status().code(), StatusCode::kUnauthenticated) << wrong.status().ToString();
+  EXPECT_EQ(wrong.status().message().find("wrong-key-value"), std::string::npos);
+  options["http_credential_id"] = "cred_nope";
+  auto unknown = pipes().create_pipeline({.bucket = "kbase",
+                                          .name = "unknown",
+                                          .template_id = "text_embedding_index",
+                                          .options = options});
+  EXPECT_EQ(unknown.status().code(), StatusCode::kNotFound);
+  EXPECT_NE(unknown.status().message().find("http_credential_id"), std::string::npos);
+  // The key environment variable and a credential exclude each other.
+  options["http_credential_id"] = cred->credential_id;
+  options["http_api_key_env"] = "K3_TEST_EMBED_KEY";
+  auto both = pipes().create_pipeline({.bucket = "kbase",
+                                       .name = "both",
+                                       .template_id = "text_embedding_index",
+                                       .options = options});
+  EXPECT_EQ(both.status().code(), StatusCode::kInvalidArgument);
+}
+
 TEST_F(PipelinesTest, ListFiltersPagesAndRefusesForeignTokens) {
   Create("v1", "text_embedding_index");
   Create("v2", "text_embedding_index");

@@ -24,12 +24,16 @@
 
 #include "sources/oauth.h"
 #include "support/loopback_server.h"
+#include "support/url_form.h"
 
 namespace k3::sources {
 namespace {
 
 using Json = nlohmann::json;
-using Form = std::map<std::string, std::string>;
+using test::Form;
+using test::ParseQuery;
+using test::PercentDecode;
+using test::ReferenceChallenge;
 
 // Every secret the tests hand out contains this marker, so "no secret in a message" is one
 // substring check (plus the random verifiers, checked by value).
@@ -39,66 +43,11 @@ constexpr char kClientSecret[] = "cs-SECRET-5f1e9a";
 constexpr char kRedirectUri[] = "http://127.0.0.1:8765/callback";
 constexpr int64_t kNow = 1'700'000'000'000;
 
-// --- independent helpers (not the module's) ---------------------------------------------------
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
-
-std::string Decode(std::string_view s) {
-  std::string out;
-  for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') {
-      out += ' ';
-    } else if (s[i] == '%' && i + 2 < s.size() && HexValue(s[i + 1]) >= 0 &&
-               HexValue(s[i + 2]) >= 0) {
-      out += static_cast<char>(HexValue(s[i + 1]) * 16 + HexValue(s[i + 2]));
-      i += 2;
-    } else {
-      out += s[i];
-    }
-  }
-  return out;
-}
-
-// Parses "a=1&b=2" (a form body or a URL query). A repeated key is recorded as "<dup>".
-Form ParseQuery(std::string_view q) {
-  Form form;
-  while (!q.empty()) {
-    const size_t amp = q.find('&');
-    const std::string_view pair = q.substr(0, amp);
-    const size_t eq = pair.find('=');
-    const std::string key = Decode(pair.substr(0, eq));
-    const std::string value = eq == std::string_view::npos ? "" : Decode(pair.substr(eq + 1));
-    if (!key.empty()) form[key] = form.count(key) ? "<dup>" : value;
-    if (amp == std::string_view::npos) break;
-    q.remove_prefix(amp + 1);
-  }
-  return form;
-}
+// --- independent helpers (not the module's; see also support/url_form.h) ----------------------
 
 Form QueryOf(const std::string& url) {
   const size_t q = url.find('?');
   return q == std::string::npos ? Form() : ParseQuery(url.substr(q + 1));
-}
-
-// base64url(SHA-256(s)) without padding, through OpenSSL's EVP directly.
-std::string ReferenceChallenge(const std::string& s) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  EVP_Digest(s.data(), s.size(), digest, &len, EVP_sha256(), nullptr);
-  unsigned char b64[64] = {0};
-  const int n = EVP_EncodeBlock(b64, digest, static_cast<int>(len));
-  std::string out(reinterpret_cast<char*>(b64), n);
-  while (!out.empty() && out.back() == '=') out.pop_back();
-  for (char& c : out) {
-    if (c == '+') c = '-';
-    if (c == '/') c = '_';
-  }
-  return out;
 }
 
 OAuthProvider GoodProvider() {

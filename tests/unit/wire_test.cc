@@ -717,7 +717,9 @@ TEST(WireSourcesJsonTest, Source) {
       "description": "the bucket itself", "rootPath": "/", "providerAccount": "acct",
       "syncIntervalSeconds": "300", "enabled": false, "status": "SOURCE_STATUS_SYNCING",
       "totalObjects": "10", "indexedObjects": "9", "totalBytes": "8589934592",
-      "createdAt": "1", "updatedAt": "2", "lastSyncAt": "3", "lastSuccessAt": "4"})"));
+      "createdAt": "1", "updatedAt": "2", "lastSyncAt": "3", "lastSuccessAt": "4",
+      "urls": [], "sitemapUrl": "", "keyPrefix": "", "deleteMissing": true,
+      "credentialId": "", "lastError": ""})"));
   EXPECT_EQ(Keys(ToJson(Source{})), Keys(j));
   Source back = RoundTrip(SampleSource());
   EXPECT_EQ(back.provider, SourceProvider::kInternalS3);
