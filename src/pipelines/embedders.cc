@@ -54,6 +54,11 @@ Result<std::shared_ptr<Embedder>> PipelineService::Impl::EmbedderFor(
     config.timeout_ms = static_cast<int>(options.GetInt("http_timeout_ms"));
     config.max_retries = static_cast<int>(options.GetInt("http_max_retries"));
     const std::string& key_env = options.Get("http_api_key_env");
+    const std::string& credential_id = options.Get("http_credential_id");
+    if (!key_env.empty() && !credential_id.empty()) {
+      return InvalidArgument(
+          "options \"http_api_key_env\" and \"http_credential_id\" exclude each other");
+    }
     if (!key_env.empty()) {
       const char* key = std::getenv(key_env.c_str());
       if (key == nullptr || *key == '\0') {
@@ -62,13 +67,8 @@ Result<std::shared_ptr<Embedder>> PipelineService::Impl::EmbedderFor(
       }
       config.api_key = key;
     }
-    const std::string& credential_id = options.Get("http_credential_id");
     std::string token_digest;
     if (!credential_id.empty()) {
-      if (!key_env.empty()) {
-        return InvalidArgument(
-            "options \"http_api_key_env\" and \"http_credential_id\" exclude each other");
-      }
       if (!bearer_tokens_) return FailedPrecondition("no credential store is attached");
       auto token = bearer_tokens_(credential_id);
       if (!token.ok()) {

@@ -97,6 +97,7 @@ struct SourceService::Impl::SyncRun {
   SyncSourceRequest request;
   SourceSyncReport report;
   std::map<std::string, SourceItem> recorded;  // item -> what its last import recorded
+  std::map<std::string, int> key_uses;         // object key -> recorded items importing to it
   std::string bearer_token;                    // HTTP with a credential
   std::set<std::string> token_origins;         // where bearer_token may be sent
 
@@ -133,7 +134,9 @@ Status SourceService::Impl::RecordItem(SyncRun& run, const std::string& item, So
   batch->Put(kv::Cf::kRecords, sources::ItemKey(run.source.bucket, run.source.source_id, item),
              sources::EncodeItem(state));
   K3_RETURN_IF_ERROR(store_->Write(*batch));
-  run.recorded[item] = std::move(state);
+  auto [slot, added] = run.recorded.try_emplace(item);
+  if (added) ++run.key_uses[state.object_key];
+  slot->second = std::move(state);
   return Status();
 }
 
@@ -155,10 +158,7 @@ void SourceService::Impl::RemoveItem(SyncRun& run, const std::string& item) {
   ++run.report.deleted;
   if (run.request.dry_run) return;
   const SourceItem& state = run.recorded.at(item);
-  bool shared = false;
-  for (const auto& [other, other_state] : run.recorded) {
-    if (other != item && other_state.object_key == state.object_key) shared = true;
-  }
+  const bool shared = run.key_uses[state.object_key] > 1;
   if (run.source.delete_missing && !shared) {
     auto head = storage_->head_object(run.source.bucket, state.object_key);
     const bool ours = head.ok() && (state.object_etag.empty() || head->etag == state.object_etag);
@@ -178,6 +178,7 @@ void SourceService::Impl::RemoveItem(SyncRun& run, const std::string& item) {
     run.Failed(item, written);
     return;
   }
+  if (--run.key_uses[state.object_key] == 0) run.key_uses.erase(state.object_key);
   run.recorded.erase(item);
 }
 
@@ -469,6 +470,7 @@ Result<SourceSyncReport> SourceService::Impl::Sync(const SyncSourceRequest& r) {
     for (it->Seek(prefix); it->Valid(); it->Next()) {
       SourceItem item;
       if (!sources::DecodeItem(it->value(), &item)) return DataLoss("malformed source item record");
+      ++run.key_uses[item.object_key];
       run.recorded.emplace(std::string(it->key().substr(prefix.size())), std::move(item));
     }
     K3_RETURN_IF_ERROR(it->status());

@@ -48,6 +48,30 @@ TEST_F(SyncEdgeTest, AnObjectReplacedInTheBucketIsKeptWhenItsFileGoes) {
   EXPECT_EQ(GetSource(kBucket, s.source_id).total_objects, 0u);
 }
 
+TEST_F(SyncEdgeTest, AUrlReplacedByAnotherOfTheSameObjectKeepsTheObject) {
+  server_.SetDoc("/same.txt", "one object, two spellings", "\"s1\"");
+  Source s = CreateSource({.bucket = kBucket,
+                           .provider = SourceProvider::kHttp,
+                           .name = "web",
+                           .urls = {server_.Url("/same.txt")}});
+  EXPECT_EQ(Sync(kBucket, s.source_id).added, 1u);
+  // The list now spells the URL with a fragment: the same object key, another item. The new
+  // item imports it; the old one goes without taking the object with it.
+  auto updated = sources().update_source(
+      {.bucket = kBucket,
+       .source_id = s.source_id,
+       .urls = std::vector<std::string>{server_.Url("/same.txt") + "#top"}});
+  ASSERT_TRUE(updated.ok()) << updated.status().ToString();
+  SourceSyncReport report = Sync(kBucket, s.source_id);
+  EXPECT_EQ(report.added, 1u);
+  EXPECT_EQ(report.deleted, 1u);
+  EXPECT_EQ(report.failed, 0u);
+  const std::string key = "web/" + server_.HostPort() + "/same.txt";
+  EXPECT_EQ(Objects(kBucket, "web/"),
+            (std::map<std::string, std::string>{{key, "one object, two spellings"}}));
+  EXPECT_EQ(GetSource(kBucket, s.source_id).total_objects, 1u);
+}
+
 TEST_F(SyncEdgeTest, AServerWithoutValidatorsIsNotReimportedForTheSameBytes) {
   server_.SetDoc("/plain.txt", "no validators here", /*etag=*/"");
   Source s = CreateSource({.bucket = kBucket,
