@@ -164,6 +164,46 @@ K3_C_API int k3_options_set_log_callback(k3_options* opts,
                                                     size_t len),
                                          void* user, int min_level);
 
+/* The lowest level logged (a K3_LOG_* value; default K3_LOG_WARNING), keeping the sink that
+ * k3_options_set_log_callback chose (stderr by default).
+ * Returns K3_OK; K3_INVALID_ARGUMENT when opts is NULL or level is not a K3_LOG_* value.
+ * Not thread-safe for one handle. Since 0.2.0. */
+K3_C_API int k3_options_set_log_level(k3_options* opts, int level);
+
+/* Size of one memtable before it is flushed, in bytes (default 32 MiB).
+ * Returns K3_OK; K3_INVALID_ARGUMENT when opts is NULL or bytes is 0.
+ * Not thread-safe for one handle. Since 0.2.0. */
+K3_C_API int k3_options_set_write_buffer_bytes(k3_options* opts, uint64_t bytes);
+
+/* Runs an ingest job may take before it is FAILED, when its errors may be transient
+ * (UNAVAILABLE, DEADLINE_EXCEEDED, ABORTED, INTERNAL, UNKNOWN). Default 3.
+ * Returns K3_OK; K3_INVALID_ARGUMENT when opts is NULL or attempts < 1.
+ * Not thread-safe for one handle. Since 0.2.0. */
+K3_C_API int k3_options_set_ingest_max_attempts(k3_options* opts, int attempts);
+
+/* Backoff before the second run of a failed ingest job, in milliseconds (default 500); it
+ * doubles for each further run, and k3 caps it at 60000.
+ * Returns K3_OK; K3_INVALID_ARGUMENT when opts is NULL or ms is negative.
+ * Not thread-safe for one handle. Since 0.2.0. */
+K3_C_API int k3_options_set_ingest_retry_backoff_ms(k3_options* opts, int64_t ms);
+
+/* How many versions of history each table keeps for restores (TableService.RestoreTable);
+ * older entries are pruned on write. Default 1000; 0 keeps no history.
+ * Returns K3_OK; K3_INVALID_ARGUMENT when opts is NULL.
+ * Not thread-safe for one handle. Since 0.2.0. */
+K3_C_API int k3_options_set_table_history_versions(k3_options* opts, uint32_t versions);
+
+/* The master key that encrypts credential secrets at rest (AES-256-GCM): 64 hex characters or
+ * the standard base64 of 32 bytes, NUL-terminated; k3 copies it (and wipes its copy when the
+ * options are destroyed). NULL or "" restores the default: the K3_MASTER_KEY environment
+ * variable, else the key file <path>/master.key, created (mode 0600) on first open. The key
+ * is checked by k3_open, which fails with K3_INVALID_ARGUMENT for a malformed one; opening with
+ * another key than the secrets were sealed with succeeds, and using such a secret is then
+ * K3_FAILED_PRECONDITION.
+ * Returns K3_OK; K3_INVALID_ARGUMENT when opts is NULL; K3_RESOURCE_EXHAUSTED when out of
+ * memory. Not thread-safe for one handle. Since 0.2.0. */
+K3_C_API int k3_options_set_master_key(k3_options* opts, const char* key);
+
 /* ---- Lifecycle -------------------------------------------------------------------------- */
 
 /* Opens the data directory at `path` (NUL-terminated), creating it when missing unless

@@ -79,9 +79,9 @@ static char g_sentinel[] = "sentinel";
 static void test_library(void) {
   int code;
   CHECK(strcmp(k3_version(), K3_VERSION_STRING) == 0);
-  CHECK(strcmp(k3_version(), "0.1.0") == 0);
+  CHECK(strcmp(k3_version(), "0.2.0") == 0);
   CHECK(k3_version_number() == K3_VERSION_NUMBER);
-  CHECK(k3_version_number() == 100);
+  CHECK(k3_version_number() == 200);
 
   CHECK(strcmp(k3_status_str(K3_OK), "OK") == 0);
   CHECK(strcmp(k3_status_str(K3_CANCELLED), "CANCELLED") == 0);
