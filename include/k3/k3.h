@@ -93,6 +93,10 @@ typedef struct k3_db k3_db;
 /* Options for k3_open. Created by k3_options_create, destroyed by k3_options_destroy.
  * Since 0.1.0. */
 typedef struct k3_options k3_options;
+/* The hits of one vector search, best first. Created by k3_search_vector or k3_search_text,
+ * destroyed by k3_hits_destroy. Immutable: it may be read from several threads at once, and
+ * it does not depend on its k3_db (it may outlive it). Since 0.2.0. */
+typedef struct k3_hits k3_hits;
 
 /* ---- Library ----------------------------------------------------------------------------- */
 
@@ -312,6 +316,97 @@ K3_C_API int k3_get_object_stream(k3_db* db, const char* bucket, const char* key
  * K3_NOT_FOUND when the bucket does not exist.
  * Thread-safe. Since 0.1.0. */
 K3_C_API int k3_delete_object(k3_db* db, const char* bucket, const char* key, char** errmsg);
+
+/* ---- Data plane: vectors ------------------------------------------------------------------ */
+
+/* Writes `count` vectors into the collection bucket/collection (a name or a collection id; an
+ * external-mode collection), replacing those whose ids exist, in one atomic batch: every
+ * vector is checked before anything is written, and one bad vector fails the whole batch.
+ * - ids: count NUL-terminated ids (1..512 bytes each, distinct within the batch).
+ * - values: count * dims floats, vector i at values[i * dims]; dims must be the collection's
+ *   dimensions and the values finite.
+ * - metadata_json: NULL (no metadata for any vector), or count entries, each NULL (none) or a
+ *   NUL-terminated flat JSON object whose values are strings, numbers, bools or arrays of
+ *   strings ({"lang":"en","year":2024}); "" is the empty object.
+ * - texts: NULL (no text for any vector), or count entries, each NULL (none) or the
+ *   NUL-terminated text the vector stands for (returned by searches as k3_hits_text).
+ * Nothing passed in is kept after the call. When out_written is non-NULL it receives the
+ * number of vectors written (count on success, 0 on failure). count == 0 writes nothing and
+ * returns K3_OK (ids and values may then be NULL).
+ * Returns K3_OK; K3_INVALID_ARGUMENT for a NULL db, bucket or collection, NULL ids or values
+ * with count > 0, a NULL id, dims of 0 or other than the collection's, a non-finite value,
+ * malformed metadata JSON (the message names the vector, "vectors[2]", and the field), or a
+ * duplicate id; K3_NOT_FOUND when the bucket, its vector engine or the collection does not
+ * exist; K3_FAILED_PRECONDITION for a pipeline-mode collection (written by its pipeline only).
+ * Thread-safe. Since 0.2.0. */
+K3_C_API int k3_upsert_vectors(k3_db* db, const char* bucket, const char* collection, size_t count,
+                               const char* const* ids, const float* values, size_t dims,
+                               const char* const* metadata_json, const char* const* texts,
+                               uint64_t* out_written, char** errmsg);
+
+/* Searches for the top_k (1..1024) vectors nearest to `query` (dims floats, finite) in
+ * bucket/collection, or, when collection is NULL or "", in every collection of the bucket
+ * with dims dimensions, merged by score. filter_json is NULL (no filter) or a NUL-terminated
+ * metadata filter in K3's JSON form: {"field":"lang","op":"eq","value":"en"} (op: eq ne lt lte
+ * gt gte in nin prefix exists; in/nin take "values":[...]), {"and":[...]}, {"or":[...]} or
+ * {"not":{...}}. Scores are higher-is-better (COSINE: the cosine; IP: the inner product; L2:
+ * 1 / (1 + squared distance)).
+ * On success *out_hits receives the hits, best first (possibly none), owned by the caller
+ * (free with k3_hits_destroy); on failure *out_hits is NULL.
+ * Returns K3_OK; K3_INVALID_ARGUMENT for a NULL db, bucket, query or out_hits, dims of 0 or
+ * other than the collection's, a non-finite value, a zero query under COSINE, top_k outside
+ * 1..1024, or a malformed filter; K3_NOT_FOUND when the bucket, engine or collection does not
+ * exist (or, without a collection, when no collection has dims dimensions).
+ * Thread-safe. Since 0.2.0. */
+K3_C_API int k3_search_vector(k3_db* db, const char* bucket, const char* collection,
+                              const float* query, size_t dims, int top_k, const char* filter_json,
+                              k3_hits** out_hits, char** errmsg);
+
+/* As k3_search_vector, but the query is the text_len bytes of UTF-8 at `text` (need not be
+ * NUL-terminated; may hold NULs), embedded by each collection searched with its own embedder:
+ * a pipeline-mode collection's pipeline's, an external-mode collection's embed_model (an
+ * embedder's name: "hash" or one registered with k3_register_embedder). Without a collection,
+ * collections that have no embedder are skipped.
+ * Returns as k3_search_vector, plus: K3_INVALID_ARGUMENT for a NULL text (an empty text is
+ * "", not NULL); K3_FAILED_PRECONDITION when the collection has no embedder or its
+ * embedder's dimensions differ from the collection's; an embedder's own failure code (for a
+ * k3_embed_fn, the code it returned).
+ * Thread-safe (the embedder may run on the calling thread). Since 0.2.0. */
+K3_C_API int k3_search_text(k3_db* db, const char* bucket, const char* collection, const char* text,
+                            size_t text_len, int top_k, const char* filter_json, k3_hits** out_hits,
+                            char** errmsg);
+
+/* The number of hits; 0 for a NULL handle. Thread-safe. Since 0.2.0. */
+K3_C_API size_t k3_hits_count(const k3_hits* hits);
+
+/* The accessors of hit `index` (0 = best). Each string is NUL-terminated and owned by the
+ * hits: valid until k3_hits_destroy, never to be freed; when out_len is non-NULL it receives
+ * the string's length without the NUL. On failure *out is NULL (0 for the score) and
+ * *out_len 0.
+ * - k3_hits_id: the vector's id.
+ * - k3_hits_collection: the name of the collection it was found in.
+ * - k3_hits_score: its score (higher is better).
+ * - k3_hits_object_key: the object it came from (its metadata's "object_key", else "key"
+ *   string), "" when it has none.
+ * - k3_hits_text: the text (chunk) the vector stands for; *out is NULL (and K3_OK returned)
+ *   when the vector has none.
+ * - k3_hits_metadata_json: its metadata as a compact JSON object ("{}" when it has none).
+ * Each returns K3_OK; K3_INVALID_ARGUMENT for a NULL hits or out; K3_OUT_OF_RANGE when
+ * index >= k3_hits_count(hits). Thread-safe. Since 0.2.0. */
+K3_C_API int k3_hits_id(const k3_hits* hits, size_t index, const char** out, size_t* out_len);
+K3_C_API int k3_hits_collection(const k3_hits* hits, size_t index, const char** out,
+                                size_t* out_len);
+K3_C_API int k3_hits_score(const k3_hits* hits, size_t index, float* out);
+K3_C_API int k3_hits_object_key(const k3_hits* hits, size_t index, const char** out,
+                                size_t* out_len);
+K3_C_API int k3_hits_text(const k3_hits* hits, size_t index, const char** out, size_t* out_len);
+K3_C_API int k3_hits_metadata_json(const k3_hits* hits, size_t index, const char** out,
+                                   size_t* out_len);
+
+/* Destroys *hits and sets *hits to NULL. hits == NULL and *hits == NULL are no-ops. Every
+ * string read from the hits is invalid afterwards. Thread-safe for distinct handles.
+ * Since 0.2.0. */
+K3_C_API void k3_hits_destroy(k3_hits** hits);
 
 #ifdef __cplusplus
 } /* extern "C" */
