@@ -160,13 +160,14 @@ int k3_open(const char* path, const k3_options* opts, k3_db** out_db, char** err
     K3_CAPI_REQUIRE(path, errmsg);
     k3::Result<k3::Db> db = k3::Db::open(path, opts != nullptr ? opts->options : k3::Options());
     if (!db.ok()) return Fail(db.status(), errmsg);
-    *out_db = new k3_db{std::move(db).value()};
+    *out_db = new k3_db(std::move(db).value());
     return Ok(errmsg);
   });
 }
 
 void k3_close(k3_db** db) {
-  if (db == nullptr) return;
+  if (db == nullptr || *db == nullptr) return;
+  k3::capi::CloseCursors(*db);
   try {
     delete *db;
   } catch (...) {

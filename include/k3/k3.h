@@ -86,6 +86,37 @@ enum k3_status_code {
 /* Log levels of the log callback (k3_options_set_log_callback). Since 0.1.0. */
 enum k3_log_level { K3_LOG_DEBUG = 0, K3_LOG_INFO = 1, K3_LOG_WARNING = 2, K3_LOG_ERROR = 3 };
 
+/* The K3 type of a SQL result column (k3_cursor_column_type): the catalog type of a table
+ * column, else derived from SQLite's declared type, else (an expression) from the first
+ * non-NULL value. The values are those of the wire's COLUMN_TYPE_* and never change.
+ * Since 0.2.0. */
+enum k3_column_type {
+  K3_COLUMN_STRING = 1,
+  K3_COLUMN_INT = 2,
+  K3_COLUMN_LONG = 3,
+  K3_COLUMN_SHORT = 4,
+  K3_COLUMN_FLOAT = 5,
+  K3_COLUMN_DOUBLE = 6,
+  K3_COLUMN_BOOLEAN = 7,
+  K3_COLUMN_DATE = 8,      /* "YYYY-MM-DD" text */
+  K3_COLUMN_TIMESTAMP = 9, /* ISO-8601 text */
+  K3_COLUMN_BINARY = 10,
+  K3_COLUMN_JSON = 11 /* JSON text */
+};
+
+/* How one cell of a SQL row is held (k3_cursor_value_type), which decides the getters that
+ * read it: INT64 and BOOL (0 or 1) through k3_cursor_get_int64 and k3_cursor_get_double;
+ * DOUBLE through k3_cursor_get_double; TEXT through k3_cursor_get_text and
+ * k3_cursor_get_blob; BLOB through k3_cursor_get_blob. Since 0.2.0. */
+enum k3_value_type {
+  K3_VALUE_NULL = 0,
+  K3_VALUE_INT64 = 1,
+  K3_VALUE_DOUBLE = 2,
+  K3_VALUE_TEXT = 3,
+  K3_VALUE_BLOB = 4,
+  K3_VALUE_BOOL = 5
+};
+
 /* ---- Opaque handles -------------------------------------------------------------------- */
 
 /* An open data directory. Created by k3_open, destroyed by k3_close. Since 0.1.0. */
@@ -97,6 +128,9 @@ typedef struct k3_options k3_options;
  * destroyed by k3_hits_destroy. Immutable: it may be read from several threads at once, and
  * it does not depend on its k3_db (it may outlive it). Since 0.2.0. */
 typedef struct k3_hits k3_hits;
+/* The rows of one SQL query, read one at a time. Created by k3_query, destroyed by
+ * k3_cursor_destroy. Use it from one thread at a time. Since 0.2.0. */
+typedef struct k3_cursor k3_cursor;
 
 /* ---- Library ----------------------------------------------------------------------------- */
 
@@ -407,6 +441,84 @@ K3_C_API int k3_hits_metadata_json(const k3_hits* hits, size_t index, const char
  * string read from the hits is invalid afterwards. Thread-safe for distinct handles.
  * Since 0.2.0. */
 K3_C_API void k3_hits_destroy(k3_hits** hits);
+
+/* ---- Data plane: SQL ------------------------------------------------------------------------ */
+
+/* Runs the read-only SQL query `sql` (NUL-terminated, exactly one statement, K3's SQL dialect:
+ * see TableService.Query) on the tables of `bucket`. params_json is NULL (no parameters) or a
+ * NUL-terminated JSON array of the values for $1.. / ?, each a JSON scalar (null, true/false,
+ * an integer -> int64, a fraction -> double, a string -> text) or a typed object with exactly
+ * one key: {"int64":1 | "1"}, {"double":1.5}, {"text":"..."}, {"blob":"<base64>"},
+ * {"bool":true}, {"null":true}. There is no row limit.
+ * On success *out_cursor receives a cursor positioned before the first row, owned by the
+ * caller (free with k3_cursor_destroy); on failure it is NULL. The cursor reads a snapshot of
+ * the tables (the rows as they were when the query started) and holds one of the bucket's
+ * read connections until destroyed. Destroy cursors before k3_close: k3_close finishes any
+ * still open (see k3_cursor_destroy).
+ * Returns K3_OK; K3_INVALID_ARGUMENT for a NULL db, bucket, sql or out_cursor, malformed
+ * params JSON (or not an array), SQL that does not parse, writes, or is not one statement,
+ * an unknown column; K3_NOT_FOUND when the bucket, its table engine or a table does not
+ * exist; K3_PERMISSION_DENIED for SQL that touches what user SQL may not (k3's internal
+ * tables, ATTACH, most PRAGMAs, ...).
+ * Thread-safe. Since 0.2.0. */
+K3_C_API int k3_query(k3_db* db, const char* bucket, const char* sql, const char* params_json,
+                      k3_cursor** out_cursor, char** errmsg);
+
+/* Advances the cursor to its next row: *out_has_row is 1 when there is one, 0 at the end
+ * (and on every later call, and on failure). Strings and blobs read from the previous row
+ * become invalid.
+ * Returns K3_OK; K3_INVALID_ARGUMENT for a NULL cursor or out_has_row; K3_FAILED_PRECONDITION
+ * when its k3_db was closed; an error the query meets while running (the cursor is then at
+ * its end). Not thread-safe for one cursor. Since 0.2.0. */
+K3_C_API int k3_cursor_next(k3_cursor* cursor, int* out_has_row, char** errmsg);
+
+/* The number of result columns; 0 for a NULL cursor. Known before the first row.
+ * Not thread-safe for one cursor. Since 0.2.0. */
+K3_C_API size_t k3_cursor_column_count(const k3_cursor* cursor);
+
+/* The name of result column `column` (0-based): NUL-terminated, owned by the cursor, valid
+ * until k3_cursor_destroy; *out_name is NULL on failure.
+ * Returns K3_OK; K3_INVALID_ARGUMENT for a NULL cursor or out_name; K3_OUT_OF_RANGE for a
+ * column >= k3_cursor_column_count. Not thread-safe for one cursor. Since 0.2.0. */
+K3_C_API int k3_cursor_column_name(const k3_cursor* cursor, size_t column, const char** out_name);
+
+/* The K3 type of result column `column` (a K3_COLUMN_* value) into *out_type (0 on failure).
+ * The type of an expression column that was NULL in every row so far is K3_COLUMN_STRING
+ * until a non-NULL value shows its type.
+ * Returns as k3_cursor_column_name. Not thread-safe for one cursor. Since 0.2.0. */
+K3_C_API int k3_cursor_column_type(const k3_cursor* cursor, size_t column, int* out_type);
+
+/* The getters of the current row's cell in `column` (valid after k3_cursor_next gave a row):
+ * - k3_cursor_value_type: how the cell is held, a K3_VALUE_* value.
+ * - k3_cursor_is_null: 1 when it is NULL, else 0.
+ * - k3_cursor_get_int64: an INT64 cell, or a BOOL one as 0/1.
+ * - k3_cursor_get_double: a DOUBLE cell, or an INT64 or BOOL one converted.
+ * - k3_cursor_get_text: a TEXT cell (STRING, DATE, TIMESTAMP and JSON columns): *out points
+ *   to its bytes, NUL-terminated, *out_len (when non-NULL) receives their number without the
+ *   NUL.
+ * - k3_cursor_get_blob: a BLOB cell, or a TEXT one's bytes: *out points to *out_len bytes
+ *   (never NULL, also for an empty blob).
+ * Text and blob pointers are owned by the cursor and valid until the next k3_cursor_next or
+ * k3_cursor_destroy. On failure the outputs are 0 / NULL.
+ * Each returns K3_OK; K3_INVALID_ARGUMENT for a NULL cursor or output; K3_FAILED_PRECONDITION
+ * when the cursor is not on a row (before the first k3_cursor_next, at the end, or after its
+ * k3_db was closed), or when the cell is NULL or of a type the getter does not read (the
+ * getters never convert text to numbers); K3_OUT_OF_RANGE for a column >=
+ * k3_cursor_column_count. Not thread-safe for one cursor. Since 0.2.0. */
+K3_C_API int k3_cursor_value_type(const k3_cursor* cursor, size_t column, int* out_type);
+K3_C_API int k3_cursor_is_null(const k3_cursor* cursor, size_t column, int* out_is_null);
+K3_C_API int k3_cursor_get_int64(const k3_cursor* cursor, size_t column, int64_t* out);
+K3_C_API int k3_cursor_get_double(const k3_cursor* cursor, size_t column, double* out);
+K3_C_API int k3_cursor_get_text(const k3_cursor* cursor, size_t column, const char** out,
+                                size_t* out_len);
+K3_C_API int k3_cursor_get_blob(const k3_cursor* cursor, size_t column, const void** out,
+                                size_t* out_len);
+
+/* Destroys *cursor (releasing its read connection) and sets *cursor to NULL. cursor == NULL
+ * and *cursor == NULL are no-ops. A cursor whose k3_db was closed first must still be
+ * destroyed: k3_close finished its query, and this only frees it. Thread-safe for distinct
+ * handles (not concurrently with k3_close of its k3_db). Since 0.2.0. */
+K3_C_API void k3_cursor_destroy(k3_cursor** cursor);
 
 #ifdef __cplusplus
 } /* extern "C" */
