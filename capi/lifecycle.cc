@@ -50,6 +50,8 @@ const char* k3_status_str(int code) {
 
 void k3_free(void* ptr) { std::free(ptr); }
 
+void* k3_malloc(size_t size) { return std::malloc(size == 0 ? 1 : size); }
+
 int k3_options_create(k3_options** out) {
   if (out == nullptr) return K3_INVALID_ARGUMENT;
   *out = nullptr;

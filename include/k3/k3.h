@@ -151,6 +151,11 @@ K3_C_API const char* k3_status_str(int code);
  * etags). NULL is a no-op. Thread-safe. Since 0.1.0. */
 K3_C_API void k3_free(void* ptr);
 
+/* Allocates `size` bytes (at least 1) that k3 may later free with k3_free: the way a callback
+ * hands k3 a string that k3 takes ownership of (see k3_embed_fn). Returns NULL when out of
+ * memory. Thread-safe. Since 0.2.0. */
+K3_C_API void* k3_malloc(size_t size);
+
 /* ---- Options ------------------------------------------------------------------------------ */
 
 /* Creates an options handle holding the defaults (see include/k3/options.h): sync_writes off,
@@ -519,6 +524,51 @@ K3_C_API int k3_cursor_get_blob(const k3_cursor* cursor, size_t column, const vo
  * destroyed: k3_close finished its query, and this only frees it. Thread-safe for distinct
  * handles (not concurrently with k3_close of its k3_db). Since 0.2.0. */
 K3_C_API void k3_cursor_destroy(k3_cursor** cursor);
+
+/* ---- Embedders ---------------------------------------------------------------------------- */
+
+/* An embedder implemented by the host: embeds `count` texts (texts[i] holds lens[i] bytes of
+ * UTF-8, also NUL-terminated; lens[i] counts without the NUL, and texts may hold NULs) into
+ * `out`, count * dims floats, text i's vector at out[i * dims] (k3 zeroes out first). All
+ * pointers are valid only during the call. Returns 0 on success, or else a K3_* code, which
+ * becomes the code of the failed operation (a value that is not a K3_* code becomes
+ * K3_UNKNOWN; K3_UNAVAILABLE, K3_DEADLINE_EXCEEDED, K3_ABORTED, K3_INTERNAL and K3_UNKNOWN make
+ * an ingest job retry). On failure it may set *errmsg_out (NULL on entry) to a NUL-terminated
+ * message allocated with k3_malloc, which k3 takes over and frees. k3 calls it from any of its
+ * threads, several at once: it must be thread-safe. It must not call back into k3 for the same
+ * k3_db. Since 0.2.0. */
+typedef int (*k3_embed_fn)(void* user_data, const char* const* texts, const size_t* lens,
+                           size_t count, float* out, char** errmsg_out);
+
+/* Releases an embedder's user_data (see k3_register_embedder). Since 0.2.0. */
+typedef void (*k3_destroy_fn)(void* user_data);
+
+/* Makes the embedder `name` (NUL-terminated) available, as long as the k3_db stays open, to
+ * pipelines (option "embedder": name) and to text searches of collections whose embed_model
+ * is `name`; every vector it makes has `dims` (1..8192) floats. k3 keeps `embed` and
+ * `user_data` until the embedder is dropped: when a later registration of the same name
+ * replaces it and no run still uses it, or when the k3_db closes. Then, when destroy is
+ * non-NULL, it calls destroy(user_data) exactly once, from any thread (at the latest during
+ * k3_close). When the registration fails, destroy(user_data) is called before
+ * k3_register_embedder returns, so the caller never releases user_data itself once it
+ * passed it. Ingest jobs pending from an earlier session start as soon as the data
+ * directory opens: register their embedders with k3_options_register_embedder instead.
+ * Returns K3_OK; K3_INVALID_ARGUMENT for a NULL db, name or embed, an empty name, "hash" or
+ * "http" (built in), dims outside 1..8192. Thread-safe. Since 0.2.0. */
+K3_C_API int k3_register_embedder(k3_db* db, const char* name, int dims, k3_embed_fn embed,
+                                  void* user_data, k3_destroy_fn destroy, char** errmsg);
+
+/* As k3_register_embedder, but into the options, so that the embedder exists from the moment
+ * k3_open opens the directory (before any pending ingest job runs). Registering a name again
+ * in the same options replaces the earlier one. The embedder is shared by the options and
+ * every k3_db opened with them: destroy(user_data) is called once the options are destroyed
+ * and every such k3_db is closed (or right away when this call fails). The name's rules are
+ * checked by k3_open (K3_INVALID_ARGUMENT for an empty name, "hash" or "http").
+ * Returns K3_OK; K3_INVALID_ARGUMENT for a NULL opts, name or embed, or dims outside 1..8192;
+ * K3_RESOURCE_EXHAUSTED when out of memory. Not thread-safe for one handle. Since 0.2.0. */
+K3_C_API int k3_options_register_embedder(k3_options* opts, const char* name, int dims,
+                                          k3_embed_fn embed, void* user_data,
+                                          k3_destroy_fn destroy);
 
 #ifdef __cplusplus
 } /* extern "C" */
