@@ -2,10 +2,12 @@
  *
  * Everything the C++ API offers is reachable from C through this header: the lifecycle
  * (options, open, close), the control plane (k3_call: every RPC by name, with a JSON request
- * and a JSON response in K3's wire form) and the typed data plane (object bytes).
+ * and a JSON response in K3's wire form) and the typed data plane (object bytes, vector
+ * upserts and searches with float arrays, SQL rows through a cursor, embedders implemented as
+ * C callbacks, waits for ingest jobs).
  *
  * Conventions shared by every function:
- * - Handles are opaque (k3_db, k3_options); no struct layout is public.
+ * - Handles are opaque (k3_db, k3_options, k3_hits, k3_cursor); no struct layout is public.
  * - Functions that can fail return an int status code, one of the K3_* codes below; they are
  *   the gRPC canonical codes and never change value.
  * - NULL handles or NULL required arguments are K3_INVALID_ARGUMENT, never a crash.
@@ -115,6 +117,16 @@ enum k3_value_type {
   K3_VALUE_TEXT = 3,
   K3_VALUE_BLOB = 4,
   K3_VALUE_BOOL = 5
+};
+
+/* The state of an ingest job (k3_wait_job), the wire's INGEST_STATUS_* values. Since 0.2.0. */
+enum k3_job_status {
+  K3_JOB_UNSPECIFIED = 0,
+  K3_JOB_PENDING = 1,
+  K3_JOB_PROCESSING = 2,
+  K3_JOB_COMPLETED = 3,
+  K3_JOB_FAILED = 4,
+  K3_JOB_CANCELLED = 5
 };
 
 /* ---- Opaque handles -------------------------------------------------------------------- */
@@ -569,6 +581,30 @@ K3_C_API int k3_register_embedder(k3_db* db, const char* name, int dims, k3_embe
 K3_C_API int k3_options_register_embedder(k3_options* opts, const char* name, int dims,
                                           k3_embed_fn embed, void* user_data,
                                           k3_destroy_fn destroy);
+
+/* ---- Ingest -------------------------------------------------------------------------------- */
+
+/* Blocks until the ingest job bucket/job_id (NUL-terminated) is COMPLETED, FAILED or
+ * CANCELLED. timeout_ms < 0 waits without a deadline; 0 only looks. When out_job_status is
+ * non-NULL it receives the job's status (a K3_JOB_* value; on K3_DEADLINE_EXCEEDED the status
+ * read just after the deadline; 0 on other failures). When out_job_json is non-NULL
+ * it receives the job as a NUL-terminated, k3-allocated JSON object in K3's wire form (free
+ * with k3_free; NULL on failure): {"jobId","status":"INGEST_STATUS_FAILED",...,
+ * "errorMessage","attempts",...}, the "job" of IngestService.GetIngestStatus. A FAILED or
+ * CANCELLED job is K3_OK: waiting succeeded; look at the status.
+ * Returns K3_OK; K3_INVALID_ARGUMENT for a NULL db, bucket or job_id; K3_NOT_FOUND for an
+ * unknown bucket or job; K3_DEADLINE_EXCEEDED when the job is still PENDING or PROCESSING at
+ * the deadline. Thread-safe (it blocks only the calling thread). Since 0.2.0. */
+K3_C_API int k3_wait_job(k3_db* db, const char* bucket, const char* job_id, int64_t timeout_ms,
+                         int* out_job_status, char** out_job_json, char** errmsg);
+
+/* Blocks until the bucket's ingest is idle: every object event committed before the call has
+ * been dispatched to the bucket's rules and no job of the bucket is PENDING or PROCESSING
+ * (retries waiting out their backoff count as PENDING). timeout_ms < 0 waits without a
+ * deadline.
+ * Returns K3_OK; K3_INVALID_ARGUMENT for a NULL db or bucket; K3_NOT_FOUND for an unknown
+ * bucket; K3_DEADLINE_EXCEEDED at the deadline. Thread-safe. Since 0.2.0. */
+K3_C_API int k3_wait_idle(k3_db* db, const char* bucket, int64_t timeout_ms, char** errmsg);
 
 #ifdef __cplusplus
 } /* extern "C" */
