@@ -514,7 +514,7 @@ K3_C_API int k3_cursor_column_type(const k3_cursor* cursor, size_t column, int* 
  *   to its bytes, NUL-terminated, *out_len (when non-NULL) receives their number without the
  *   NUL.
  * - k3_cursor_get_blob: a BLOB cell, or a TEXT one's bytes: *out points to *out_len bytes
- *   (never NULL, also for an empty blob).
+ *   (never NULL, also for an empty blob); out_len is required.
  * Text and blob pointers are owned by the cursor and valid until the next k3_cursor_next or
  * k3_cursor_destroy. On failure the outputs are 0 / NULL.
  * Each returns K3_OK; K3_INVALID_ARGUMENT for a NULL cursor or output; K3_FAILED_PRECONDITION
