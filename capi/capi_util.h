@@ -7,7 +7,9 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <mutex>
 #include <new>
+#include <set>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -19,7 +21,13 @@
 
 // The handles behind k3.h's opaque types.
 struct k3_db {
+  explicit k3_db(k3::Db opened) : db(std::move(opened)) {}
+
   k3::Db db;
+  // The cursors k3_query opened and k3_cursor_destroy has not destroyed yet: a k3::RowCursor
+  // must be gone before its Db, so k3_close finishes them first (capi/tables.cc).
+  std::mutex cursors_mu;
+  std::set<k3_cursor*> cursors;
 };
 
 struct k3_options {
@@ -27,6 +35,10 @@ struct k3_options {
 };
 
 namespace k3::capi {
+
+// Finishes every cursor still open on `db` (their queries end, their read connections are
+// released; the handles stay for k3_cursor_destroy). Called by k3_close before the Db goes.
+void CloseCursors(k3_db* db) noexcept;
 
 // A NUL-terminated malloc'ed copy of `s` (freed with k3_free), or NULL when out of memory.
 inline char* CopyString(std::string_view s) noexcept {

@@ -16,6 +16,18 @@ using k3::capi::Fail;
 using k3::capi::Guard;
 using k3::capi::Ok;
 
+namespace {
+
+// Overwrites a string's bytes before it is cleared, so that a secret does not linger in freed
+// memory.
+void WipeString(std::string* s) noexcept {
+  volatile char* p = s->data();
+  for (size_t i = 0; i < s->size(); ++i) p[i] = '\0';
+  s->clear();
+}
+
+}  // namespace
+
 extern "C" {
 
 const char* k3_version(void) { return K3_VERSION_STRING; }
@@ -38,6 +50,8 @@ const char* k3_status_str(int code) {
 
 void k3_free(void* ptr) { std::free(ptr); }
 
+void* k3_malloc(size_t size) { return std::malloc(size == 0 ? 1 : size); }
+
 int k3_options_create(k3_options** out) {
   if (out == nullptr) return K3_INVALID_ARGUMENT;
   *out = nullptr;
@@ -49,6 +63,7 @@ int k3_options_create(k3_options** out) {
 
 void k3_options_destroy(k3_options** opts) {
   if (opts == nullptr) return;
+  if (*opts != nullptr) WipeString(&(*opts)->options.master_key);
   delete *opts;
   *opts = nullptr;
 }
@@ -101,6 +116,45 @@ int k3_options_set_log_callback(k3_options* opts,
   });
 }
 
+int k3_options_set_log_level(k3_options* opts, int level) {
+  if (opts == nullptr || level < K3_LOG_DEBUG || level > K3_LOG_ERROR) return K3_INVALID_ARGUMENT;
+  opts->options.log_level = static_cast<k3::LogLevel>(level);
+  return K3_OK;
+}
+
+int k3_options_set_write_buffer_bytes(k3_options* opts, uint64_t bytes) {
+  if (opts == nullptr || bytes == 0) return K3_INVALID_ARGUMENT;
+  opts->options.write_buffer_bytes = bytes;
+  return K3_OK;
+}
+
+int k3_options_set_ingest_max_attempts(k3_options* opts, int attempts) {
+  if (opts == nullptr || attempts < 1) return K3_INVALID_ARGUMENT;
+  opts->options.ingest_max_attempts = attempts;
+  return K3_OK;
+}
+
+int k3_options_set_ingest_retry_backoff_ms(k3_options* opts, int64_t ms) {
+  if (opts == nullptr || ms < 0) return K3_INVALID_ARGUMENT;
+  opts->options.ingest_retry_backoff_ms = ms;
+  return K3_OK;
+}
+
+int k3_options_set_table_history_versions(k3_options* opts, uint32_t versions) {
+  if (opts == nullptr) return K3_INVALID_ARGUMENT;
+  opts->options.table_history_versions = versions;
+  return K3_OK;
+}
+
+int k3_options_set_master_key(k3_options* opts, const char* key) {
+  if (opts == nullptr) return K3_INVALID_ARGUMENT;
+  return Guard(nullptr, [&]() -> int {
+    WipeString(&opts->options.master_key);
+    if (key != nullptr) opts->options.master_key = key;
+    return K3_OK;
+  });
+}
+
 int k3_open(const char* path, const k3_options* opts, k3_db** out_db, char** errmsg) {
   return Guard(errmsg, [&]() -> int {
     K3_CAPI_REQUIRE(out_db, errmsg);
@@ -108,13 +162,14 @@ int k3_open(const char* path, const k3_options* opts, k3_db** out_db, char** err
     K3_CAPI_REQUIRE(path, errmsg);
     k3::Result<k3::Db> db = k3::Db::open(path, opts != nullptr ? opts->options : k3::Options());
     if (!db.ok()) return Fail(db.status(), errmsg);
-    *out_db = new k3_db{std::move(db).value()};
+    *out_db = new k3_db(std::move(db).value());
     return Ok(errmsg);
   });
 }
 
 void k3_close(k3_db** db) {
-  if (db == nullptr) return;
+  if (db == nullptr || *db == nullptr) return;
+  k3::capi::CloseCursors(*db);
   try {
     delete *db;
   } catch (...) {

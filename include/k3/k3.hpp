@@ -6,6 +6,7 @@
 #include "k3/embedder.h"
 #include "k3/events.h"
 #include "k3/ingest.h"
+#include "k3/json.h"
 #include "k3/options.h"
 #include "k3/pipelines.h"
 #include "k3/sources.h"

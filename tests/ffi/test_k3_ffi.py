@@ -25,7 +25,7 @@ class K3FfiTest(unittest.TestCase):
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def test_version_and_methods(self):
-        self.assertEqual(k3.version(), "0.1.0")
+        self.assertEqual(k3.version(), "0.2.0")
         self.assertEqual(k3.status_name(5), "NOT_FOUND")
         self.assertEqual(k3.status_name(99), "UNKNOWN")
         names = k3.methods()
