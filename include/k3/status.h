@@ -4,6 +4,7 @@
 #ifndef K3_STATUS_H_
 #define K3_STATUS_H_
 
+#include <cstddef>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -40,7 +41,10 @@ K3_EXPORT std::string_view StatusCodeName(StatusCode code);
 class [[nodiscard]] K3_EXPORT Status {
  public:
   Status() = default;  // OK
-  Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {}
+  // A message longer than kMaxMessageBytes is cut there, before a UTF-8 continuation byte,
+  // and ends with "... (N more bytes)": messages quote input, which may be megabytes.
+  Status(StatusCode code, std::string message);
+  static constexpr size_t kMaxMessageBytes = 4000;
 
   static Status Ok() { return Status(); }
   bool ok() const { return code_ == StatusCode::kOk; }

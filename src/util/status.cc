@@ -1,6 +1,8 @@
 // The non-inline parts of k3/status.h and k3/options.h.
 #include <cstdio>
 #include <cstdlib>
+#include <string>
+#include <utility>
 
 #include "k3/options.h"
 #include "k3/status.h"
@@ -45,6 +47,15 @@ std::string_view StatusCodeName(StatusCode code) {
       return "UNAUTHENTICATED";
   }
   return "UNKNOWN";
+}
+
+Status::Status(StatusCode code, std::string message) : code_(code), message_(std::move(message)) {
+  if (message_.size() <= kMaxMessageBytes) return;
+  size_t cut = kMaxMessageBytes;
+  while (cut > 0 && (static_cast<unsigned char>(message_[cut]) & 0xC0) == 0x80) --cut;
+  const size_t dropped = message_.size() - cut;
+  message_.resize(cut);
+  message_ += "... (" + std::to_string(dropped) + " more bytes)";
 }
 
 std::string Status::ToString() const {

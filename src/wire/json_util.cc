@@ -128,6 +128,11 @@ Result<Json> ParseJson(std::string_view text) {
     }
   }
   if (blank) return Json::object();
+  // The parser takes a NUL byte for the end of the input, which would accept "{...}\0junk";
+  // JSON text never holds one (inside strings it is escaped).
+  if (const size_t nul = text.find('\0'); nul != std::string_view::npos) {
+    return InvalidArgument("malformed JSON: a NUL byte at offset " + std::to_string(nul));
+  }
   try {
     return Json::parse(text.begin(), text.end());
   } catch (const Json::exception& e) {
