@@ -3,6 +3,7 @@
 // or k3::Options::embedders.
 #include <cstddef>
 #include <memory>
+#include <new>
 #include <string>
 #include <utility>
 #include <vector>
@@ -51,8 +52,21 @@ class CallbackEmbedder final : public k3::Embedder {
   std::string name() const override { return name_; }
   int dimensions() const override { return dims_; }
 
+  // Never throws (k3::Embedder's contract): running out of memory is RESOURCE_EXHAUSTED.
   k3::Result<std::vector<std::vector<float>>> embed(
       const std::vector<std::string>& texts) override {
+    try {
+      return EmbedOrThrow(texts);
+    } catch (const std::bad_alloc&) {
+      return k3::Status(k3::StatusCode::kResourceExhausted,
+                        "out of memory embedding with \"" + name_ + "\"");
+    } catch (...) {
+      return k3::Status(k3::StatusCode::kInternal, "embedder \"" + name_ + "\" failed");
+    }
+  }
+
+ private:
+  k3::Result<std::vector<std::vector<float>>> EmbedOrThrow(const std::vector<std::string>& texts) {
     std::vector<std::vector<float>> vectors;
     if (texts.empty()) return vectors;
     std::vector<const char*> pointers;
@@ -88,7 +102,6 @@ class CallbackEmbedder final : public k3::Embedder {
     return vectors;
   }
 
- private:
   const std::string name_;
   const int dims_;
   const k3_embed_fn embed_;

@@ -28,6 +28,9 @@ struct k3_cursor {
   std::optional<k3::RowCursor> rows;
   // The result columns as they were when the query was finished by k3_close.
   std::vector<k3::ResultColumn> closed_columns;
+  // The result columns' names, copied when the query starts, so that the pointers
+  // k3_cursor_column_name hands out stay valid until k3_cursor_destroy (also across k3_close).
+  std::vector<std::string> column_names;
   // k3_cursor_next gave a row that the getters may read.
   bool on_row = false;
 
@@ -117,6 +120,8 @@ int k3_query(k3_db* db, const char* bucket, const char* sql, const char* params_
     auto cursor = std::make_unique<k3_cursor>();
     cursor->db = db;
     cursor->rows.emplace(std::move(rows).value());
+    for (const k3::ResultColumn& c : cursor->rows->columns())
+      cursor->column_names.push_back(c.name);
     {
       std::lock_guard lock(db->cursors_mu);
       db->cursors.insert(cursor.get());
@@ -150,9 +155,9 @@ size_t k3_cursor_column_count(const k3_cursor* cursor) {
 int k3_cursor_column_name(const k3_cursor* cursor, size_t column, const char** out_name) {
   if (out_name == nullptr) return K3_INVALID_ARGUMENT;
   *out_name = nullptr;
-  const k3::ResultColumn* c = nullptr;
-  if (int rc = ColumnAt(cursor, column, &c); rc != K3_OK) return rc;
-  *out_name = c->name.c_str();
+  if (cursor == nullptr) return K3_INVALID_ARGUMENT;
+  if (column >= cursor->column_names.size()) return K3_OUT_OF_RANGE;
+  *out_name = cursor->column_names[column].c_str();
   return K3_OK;
 }
 
@@ -230,8 +235,8 @@ int k3_cursor_get_text(const k3_cursor* cursor, size_t column, const char** out,
 
 int k3_cursor_get_blob(const k3_cursor* cursor, size_t column, const void** out, size_t* out_len) {
   if (out_len != nullptr) *out_len = 0;
+  if (out != nullptr) *out = nullptr;
   if (out == nullptr || out_len == nullptr) return K3_INVALID_ARGUMENT;
-  *out = nullptr;
   const k3::Value* cell = nullptr;
   if (int rc = Cell(cursor, column, &cell); rc != K3_OK) return rc;
   if (const auto* blob = std::get_if<std::vector<uint8_t>>(cell)) {

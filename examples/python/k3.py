@@ -272,9 +272,21 @@ def _text(s, what, optional=False):
     return data
 
 
-def _int(v, what):
+# The C integer types of k3.h: (low, high) inclusive. ctypes would silently wrap a value
+# outside them (top_k=2**32+5 would search with 5), so _int refuses it first.
+INT32 = (-2**31, 2**31 - 1)
+INT64 = (-2**63, 2**63 - 1)
+UINT32 = (0, 2**32 - 1)
+UINT64 = (0, 2**64 - 1)
+
+
+def _int(v, what, c_range=INT32):
+    """v as an argument of a C integer type: TypeError for a non-int (or a bool), ValueError
+    outside c_range."""
     if isinstance(v, bool) or not isinstance(v, int):
         raise TypeError("%s must be an int, not %s" % (what, type(v).__name__))
+    if not c_range[0] <= v <= c_range[1]:
+        raise ValueError("%s=%d is out of range (%d..%d)" % (what, v, c_range[0], c_range[1]))
     return v
 
 
@@ -350,7 +362,22 @@ def _embed_failure(errmsg_out, code, message):
 
 
 def _embed_entry(user, texts, lens, count, out, errmsg_out):
-    # Runs on k3's threads: no exception may leave it.
+    # Runs on k3's threads: no exception may leave it (ctypes would print it and return 0,
+    # which k3 would take for success).
+    try:
+        return _embed_checked(user, texts, lens, count, out, errmsg_out)
+    except BaseException:  # noqa: B902 - even describing the failure failed
+        return INTERNAL
+
+
+def _describe(e):
+    try:
+        return "%s: %s" % (type(e).__name__, e)
+    except BaseException:  # noqa: B902 - an exception whose str() raises
+        return type(e).__name__
+
+
+def _embed_checked(user, texts, lens, count, out, errmsg_out):
     try:
         emb = _callbacks[user]
         batch = [ctypes.string_at(texts[i], lens[i]).decode("utf-8", "replace")
@@ -358,7 +385,7 @@ def _embed_entry(user, texts, lens, count, out, errmsg_out):
         try:
             vectors = emb.fn(batch)
         except BaseException as e:  # noqa: B902 - reported to k3, never lost in C
-            return _embed_failure(errmsg_out, INTERNAL, "%s: %s" % (type(e).__name__, e))
+            return _embed_failure(errmsg_out, INTERNAL, _describe(e))
         try:
             vectors = list(vectors)
             if len(vectors) != count:
@@ -373,7 +400,7 @@ def _embed_entry(user, texts, lens, count, out, errmsg_out):
             return _embed_failure(errmsg_out, INVALID_ARGUMENT, str(e))
         return OK
     except BaseException as e:  # noqa: B902
-        return _embed_failure(errmsg_out, INTERNAL, "%s: %s" % (type(e).__name__, e))
+        return _embed_failure(errmsg_out, INTERNAL, _describe(e))
 
 
 def _destroy_entry(user):
@@ -450,13 +477,11 @@ class Db:
              table_history_versions),
             ("log_level", lib.k3_options_set_log_level, log_level),
         ]
-        bits = {"block_cache_bytes": 64, "write_buffer_bytes": 64, "table_history_versions": 32}
+        c_ranges = {"block_cache_bytes": UINT64, "write_buffer_bytes": UINT64,
+                    "table_history_versions": UINT32, "ingest_retry_backoff_ms": INT64}
         for name, _, value in settings:
-            if value is None:
-                continue
-            _int(value, name)
-            if name in bits and not 0 <= value < 2**bits[name]:  # would wrap around in C
-                raise ValueError("%s=%d is out of range" % (name, value))
+            if value is not None:
+                _int(value, name, c_ranges.get(name, INT32))
         checked = [(name, dims, _Embedder(name, dims, fn))
                    for name, (dims, fn) in (embedders or {}).items()]
         opts = ctypes.c_void_p()
@@ -568,9 +593,9 @@ class Db:
 
     def get_object_range(self, bucket, key, first, last=None):
         """Bytes first..last (inclusive; None = to the end) of the object."""
-        last = 2**64 - 1 if last is None else _int(last, "last")
+        last = 2**64 - 1 if last is None else _int(last, "last", UINT64)
         return _invoke(self._lib.k3_get_object_range, self._db(), _text(bucket, "bucket"),
-                       _text(key, "key"), _int(first, "first"), last, out="bytes")
+                       _text(key, "key"), _int(first, "first", UINT64), last, out="bytes")
 
     def get_object_stream(self, bucket, key, write):
         """Passes the object's bytes to write(chunk) in order, on this thread; returns the
@@ -712,7 +737,7 @@ class Db:
         bucket or job."""
         status = ctypes.c_int()
         job = _invoke(self._lib.k3_wait_job, self._db(), _text(bucket, "bucket"),
-                      _text(job_id, "job_id"), _int(timeout_ms, "timeout_ms"),
+                      _text(job_id, "job_id"), _int(timeout_ms, "timeout_ms", INT64),
                       ctypes.byref(status), out="str")
         name = JOB_STATUSES[status.value] if 0 <= status.value < len(JOB_STATUSES) else \
             str(status.value)
@@ -722,7 +747,7 @@ class Db:
         """Waits until the bucket's ingest is idle (timeout_ms < 0: no deadline). Raises
         K3Error DEADLINE_EXCEEDED at the deadline, NOT_FOUND for an unknown bucket."""
         _invoke(self._lib.k3_wait_idle, self._db(), _text(bucket, "bucket"),
-                _int(timeout_ms, "timeout_ms"))
+                _int(timeout_ms, "timeout_ms", INT64))
 
 
 def _hit_string(fn, hits, i):
@@ -815,8 +840,12 @@ class Rows:
     def close(self):
         """Releases the cursor; harmless when already released."""
         if self._cursor.value:
-            self._read_types()
-            self._lib.k3_cursor_destroy(ctypes.byref(self._cursor))
+            try:
+                self._read_types()  # keeps column_types readable after close
+            except K3Error:
+                pass
+            finally:
+                self._lib.k3_cursor_destroy(ctypes.byref(self._cursor))
 
     def __enter__(self):
         return self

@@ -494,7 +494,7 @@ K3_C_API int k3_cursor_next(k3_cursor* cursor, int* out_has_row, char** errmsg);
 K3_C_API size_t k3_cursor_column_count(const k3_cursor* cursor);
 
 /* The name of result column `column` (0-based): NUL-terminated, owned by the cursor, valid
- * until k3_cursor_destroy; *out_name is NULL on failure.
+ * until k3_cursor_destroy (also after k3_close of its k3_db); *out_name is NULL on failure.
  * Returns K3_OK; K3_INVALID_ARGUMENT for a NULL cursor or out_name; K3_OUT_OF_RANGE for a
  * column >= k3_cursor_column_count. Not thread-safe for one cursor. Since 0.2.0. */
 K3_C_API int k3_cursor_column_name(const k3_cursor* cursor, size_t column, const char** out_name);
@@ -515,8 +515,9 @@ K3_C_API int k3_cursor_column_type(const k3_cursor* cursor, size_t column, int* 
  *   NUL.
  * - k3_cursor_get_blob: a BLOB cell, or a TEXT one's bytes: *out points to *out_len bytes
  *   (never NULL, also for an empty blob); out_len is required.
- * Text and blob pointers are owned by the cursor and valid until the next k3_cursor_next or
- * k3_cursor_destroy. On failure the outputs are 0 / NULL.
+ * Text and blob pointers are owned by the cursor and valid until the next k3_cursor_next,
+ * k3_cursor_destroy, or k3_close of its k3_db (which finishes the query). On failure the
+ * outputs are 0 / NULL.
  * Each returns K3_OK; K3_INVALID_ARGUMENT for a NULL cursor or output; K3_FAILED_PRECONDITION
  * when the cursor is not on a row (before the first k3_cursor_next, at the end, or after its
  * k3_db was closed), or when the cell is NULL or of a type the getter does not read (the
@@ -565,8 +566,9 @@ typedef void (*k3_destroy_fn)(void* user_data);
  * k3_register_embedder returns, so the caller never releases user_data itself once it
  * passed it. Ingest jobs pending from an earlier session start as soon as the data
  * directory opens: register their embedders with k3_options_register_embedder instead.
- * Returns K3_OK; K3_INVALID_ARGUMENT for a NULL db, name or embed, an empty name, "hash" or
- * "http" (built in), dims outside 1..8192. Thread-safe. Since 0.2.0. */
+ * Returns K3_OK; K3_INVALID_ARGUMENT for a NULL db, name or embed, a name that is empty or
+ * longer than 128 bytes, "hash" or "http" (built in), dims outside 1..8192. Thread-safe.
+ * Since 0.2.0. */
 K3_C_API int k3_register_embedder(k3_db* db, const char* name, int dims, k3_embed_fn embed,
                                   void* user_data, k3_destroy_fn destroy, char** errmsg);
 
@@ -585,13 +587,14 @@ K3_C_API int k3_options_register_embedder(k3_options* opts, const char* name, in
 /* ---- Ingest -------------------------------------------------------------------------------- */
 
 /* Blocks until the ingest job bucket/job_id (NUL-terminated) is COMPLETED, FAILED or
- * CANCELLED. timeout_ms < 0 waits without a deadline; 0 only looks. When out_job_status is
- * non-NULL it receives the job's status (a K3_JOB_* value; on K3_DEADLINE_EXCEEDED the status
- * read just after the deadline; 0 on other failures). When out_job_json is non-NULL
- * it receives the job as a NUL-terminated, k3-allocated JSON object in K3's wire form (free
- * with k3_free; NULL on failure): {"jobId","status":"INGEST_STATUS_FAILED",...,
- * "errorMessage","attempts",...}, the "job" of IngestService.GetIngestStatus. A FAILED or
- * CANCELLED job is K3_OK: waiting succeeded; look at the status.
+ * CANCELLED. timeout_ms < 0 (or above 2^41, about 70 years) waits without a deadline; 0 only
+ * looks. When out_job_status is non-NULL it receives the job's status (a K3_JOB_* value; on
+ * K3_DEADLINE_EXCEEDED the status read just after the deadline; 0 on other failures). When
+ * out_job_json is non-NULL it receives the job as a NUL-terminated, k3-allocated JSON object
+ * in K3's wire form (free with k3_free; NULL on failure): {"jobId","status":
+ * "INGEST_STATUS_FAILED",...,"errorMessage","attempts",...}, the "job" of
+ * IngestService.GetIngestStatus. A FAILED or CANCELLED job is K3_OK: waiting succeeded; look
+ * at the status.
  * Returns K3_OK; K3_INVALID_ARGUMENT for a NULL db, bucket or job_id; K3_NOT_FOUND for an
  * unknown bucket or job; K3_DEADLINE_EXCEEDED when the job is still PENDING or PROCESSING at
  * the deadline. Thread-safe (it blocks only the calling thread). Since 0.2.0. */
@@ -600,8 +603,8 @@ K3_C_API int k3_wait_job(k3_db* db, const char* bucket, const char* job_id, int6
 
 /* Blocks until the bucket's ingest is idle: every object event committed before the call has
  * been dispatched to the bucket's rules and no job of the bucket is PENDING or PROCESSING
- * (retries waiting out their backoff count as PENDING). timeout_ms < 0 waits without a
- * deadline.
+ * (retries waiting out their backoff count as PENDING). timeout_ms < 0 (or above 2^41) waits
+ * without a deadline.
  * Returns K3_OK; K3_INVALID_ARGUMENT for a NULL db or bucket; K3_NOT_FOUND for an unknown
  * bucket; K3_DEADLINE_EXCEEDED at the deadline. Thread-safe. Since 0.2.0. */
 K3_C_API int k3_wait_idle(k3_db* db, const char* bucket, int64_t timeout_ms, char** errmsg);

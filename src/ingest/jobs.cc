@@ -19,8 +19,11 @@ bool IsFinished(IngestStatus s) {
 }
 
 // A condition-variable deadline: none for timeout_ms < 0.
+// No deadline for timeout_ms < 0 or beyond kNoDeadlineAboveMs (about 70 years), which would
+// overflow the clock's nanoseconds (INT64_MAX is a natural "forever").
 std::optional<std::chrono::steady_clock::time_point> DeadlineAfter(int64_t timeout_ms) {
-  if (timeout_ms < 0) return std::nullopt;
+  constexpr int64_t kNoDeadlineAboveMs = int64_t{1} << 41;
+  if (timeout_ms < 0 || timeout_ms > kNoDeadlineAboveMs) return std::nullopt;
   return std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
 }
 

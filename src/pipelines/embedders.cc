@@ -25,8 +25,15 @@ Status PipelineService::Impl::RegisterEmbedder(std::string name,
                            " dimensions; 1.." + std::to_string(kMaxVectorDimensions) +
                            " are accepted");
   }
-  std::lock_guard lock(embedders_mu_);
-  registered_[std::move(name)] = std::move(embedder);
+  // The replaced embedder is released after the lock: its destructor runs host code (a C
+  // embedder's destroy callback), which may call back into k3.
+  std::shared_ptr<Embedder> replaced;
+  {
+    std::lock_guard lock(embedders_mu_);
+    std::shared_ptr<Embedder>& slot = registered_[std::move(name)];
+    replaced = std::move(slot);
+    slot = std::move(embedder);
+  }
   return Status();
 }
 

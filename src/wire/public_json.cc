@@ -31,6 +31,7 @@ Result<VectorFilter> ParseVectorFilterJson(std::string_view json) {
 
 Result<std::vector<Value>> ParseSqlParamsJson(std::string_view json) {
   K3_ASSIGN_OR_RETURN(wire::Json parsed, wire::ParseJson(json));
+  if (!parsed.is_array()) return InvalidArgument("SQL parameters must be a JSON array");
   std::vector<Value> out;
   K3_RETURN_IF_ERROR(wire::ParamsFromJson(&parsed, "params", &out));
   return out;

@@ -1329,6 +1329,7 @@ static void test_sql(k3_db* db) {
   CHECK(len == 3 && memcmp(blob, "\0\1\2", 3) == 0);
   CHECK_RC(k3_cursor_get_text(cursor, 4, &text, NULL), K3_FAILED_PRECONDITION);
   CHECK_RC(k3_cursor_get_blob(cursor, 4, &blob, NULL), K3_INVALID_ARGUMENT);
+  CHECK(blob == NULL);                                         /* outputs are NULL on failure */
   CHECK_RC(k3_cursor_get_text(cursor, 5, &text, NULL), K3_OK); /* out_len is optional */
   CHECK(strcmp(text, "{\"tier\":\"pro\"}") == 0);
   CHECK_RC(k3_cursor_get_text(cursor, 6, &text, &len), K3_OK);
@@ -1429,7 +1430,11 @@ static void test_sql(k3_db* db) {
   CHECK(is_null == 1);
   next_row(cursor, 0);
   k3_cursor_destroy(&cursor);
+  /* JSON null is not an array of parameters (NULL is the way to pass none); [] is. */
   CHECK_RC(k3_query(db, "c-sql", "SELECT id FROM events WHERE id < 0", "null", &cursor, NULL),
+           K3_INVALID_ARGUMENT);
+  CHECK(cursor == NULL);
+  CHECK_RC(k3_query(db, "c-sql", "SELECT id FROM events WHERE id < 0", "[]", &cursor, NULL),
            K3_OK);
   CHECK(k3_cursor_column_count(cursor) == 1);
   next_row(cursor, 0);
@@ -1589,8 +1594,10 @@ static void test_ingest(k3_db* db) {
   CHECK_RC(k3_wait_idle(db, "c-ingest", 20, &err), K3_DEADLINE_EXCEEDED);
   expect_errmsg(&err);
   set_gate(&g_gated, 0);
-  CHECK_RC(k3_wait_job(db, "c-ingest", job, -1, &status, NULL, NULL), K3_OK);
+  /* INT64_MAX is "forever" too, not a deadline that overflowed into the past. */
+  CHECK_RC(k3_wait_job(db, "c-ingest", job, INT64_MAX, &status, NULL, NULL), K3_OK);
   CHECK(status == K3_JOB_COMPLETED);
+  CHECK_RC(k3_wait_idle(db, "c-ingest", INT64_MAX, NULL), K3_OK);
   CHECK_RC(k3_wait_idle(db, "c-ingest", -1, NULL), K3_OK);
   CHECK(state_get(&g_letters, &g_letters.bad) == 0);
   CHECK(state_get(&g_gated, &g_gated.bad) == 0);
@@ -1611,6 +1618,7 @@ static void test_lifecycle(void) {
   size_t len = 0;
   int has_row = -1;
   int64_t i64 = -1;
+  const char* column_name = NULL;
 
   snprintf(path, sizeof path, "%s/data", g_dir);
   CHECK_RC(k3_options_create(&opts), K3_OK);
@@ -1657,6 +1665,7 @@ static void test_lifecycle(void) {
    * answers FAILED_PRECONDITION until it is destroyed. Hits outlive their k3_db. */
   CHECK_RC(k3_query(db, "c-sql", "SELECT id FROM events ORDER BY id", NULL, &cursor, NULL), K3_OK);
   next_row(cursor, 1);
+  CHECK_RC(k3_cursor_column_name(cursor, 0, &column_name), K3_OK);
   CHECK_RC(k3_search_text(db, "c-vec", "words", "kettle", 6, 1, NULL, &hits, NULL), K3_OK);
 
   k3_close(&db);
@@ -1665,6 +1674,10 @@ static void test_lifecycle(void) {
   CHECK(db == NULL);
 
   CHECK_RC(k3_cursor_get_int64(cursor, 0, &i64), K3_FAILED_PRECONDITION);
+  /* A column name read before the close is still valid, and still readable. */
+  CHECK(strcmp(column_name, "id") == 0);
+  CHECK_RC(k3_cursor_column_name(cursor, 0, &column_name), K3_OK);
+  CHECK(strcmp(column_name, "id") == 0);
   CHECK_RC(k3_cursor_next(cursor, &has_row, &err), K3_FAILED_PRECONDITION);
   CHECK(has_row == 0);
   expect_errmsg(&err);

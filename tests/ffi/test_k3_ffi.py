@@ -217,6 +217,19 @@ class K3FfiTest(unittest.TestCase):
                 db.put_object("kb-err", "k", 5)
             with self.assertRaises(TypeError):
                 db.get_object("kb-err", None)
+            # Integers that do not fit the C parameter are refused, never wrapped around
+            # (ctypes would pass top_k=2**32+5 as 5 and first=2**64 as 0).
+            for bad in (2**31, 2**32 + 5, -2**31 - 1):
+                with self.assertRaises(ValueError):
+                    db.search_vector("kb-err", "c", [1.0, 0.0], top_k=bad)
+            with self.assertRaises(ValueError):
+                db.get_object_range("kb-err", "k", 2**64)
+            with self.assertRaises(ValueError):
+                db.get_object_range("kb-err", "k", -1)
+            with self.assertRaises(ValueError):
+                db.wait_idle("kb-err", timeout_ms=2**63)
+            with self.assertRaises(ValueError):
+                db.register_embedder("wide", 2**32 + 8, lambda texts: [])
             self.assertEqual(db.get_object("kb-err", "k"), b"abc")
 
             # A second open of the same directory is refused while this one is open.
@@ -794,6 +807,10 @@ class K3FfiTest(unittest.TestCase):
             k3.Db(self.path, block_cache_bytes=-1)
         with self.assertRaises(ValueError):
             k3.Db(self.path, table_history_versions=2**32)
+        with self.assertRaises(ValueError):
+            k3.Db(self.path, worker_threads=2**32 + 2)
+        with self.assertRaises(ValueError):
+            k3.Db(self.path, ingest_retry_backoff_ms=2**64 + 5)
 
 
 if __name__ == "__main__":
