@@ -2,7 +2,8 @@
 # build.sh: the one entry point for building, testing and benchmarking k3.
 #
 #   ./build.sh deps            install the Debian packages k3 needs (when missing)
-#   ./build.sh demo            build build/ and run the quickstart on ./k3-data
+#   ./build.sh demo [LANG] [DIR]  build build/ and run the quickstart tour on DIR (./k3-data);
+#                              LANG: cpp (default, the C++ API), c (the C ABI) or python
 #   ./build.sh test            build build/ and run every test; then an ASan+UBSan build in
 #                              build-asan/ runs the unit tests (CI runs this via .ci/run)
 #   ./build.sh bench [ARGS]    build build/ and run every build/bench/*_bench (ARGS go to each)
@@ -125,12 +126,32 @@ configure_main() {
   configure build -DCMAKE_BUILD_TYPE="$BUILD_TYPE"
 }
 
+# demo [cpp|c|python] [DATA_DIR]: the quickstart tour through the C++ API (default), the C ABI
+# (examples/quickstart.c) or Python over the C ABI (examples/python/quickstart.py), on
+# DATA_DIR (default ./k3-data). All three make the same tour of the same corpus.
 cmd_demo() {
+  local lang=${1:-cpp}
+  local data_dir=${2:-./k3-data}
+  local run=()
   deps
   configure_main
-  build build k3_quickstart
-  phase "run k3_quickstart ./k3-data"
-  ./build/examples/k3_quickstart ./k3-data
+  case $lang in
+    cpp)
+      build build k3_quickstart
+      run=(./build/examples/k3_quickstart)
+      ;;
+    c)
+      build build k3_quickstart_c
+      run=(./build/examples/k3_quickstart_c)
+      ;;
+    python)
+      build build k3
+      run=(env K3_LIB="$ROOT/build/libk3.so" python3 examples/python/quickstart.py)
+      ;;
+    *) die "demo: unknown language '$lang' (cpp, c or python)" ;;
+  esac
+  phase "run the $lang quickstart on $data_dir"
+  "${run[@]}" "$data_dir" ./examples/data
   end_phase
 }
 
@@ -210,7 +231,7 @@ main() {
   (($# > 0)) && shift
   case $cmd in
     deps) deps ;;
-    demo) cmd_demo ;;
+    demo) cmd_demo "$@" ;;
     test) cmd_test ;;
     bench) cmd_bench "$@" ;;
     -h | --help | help) usage ;;

@@ -3,7 +3,9 @@
 // ingest job: documents into a collection, events.csv into a table), waits for the jobs and
 // lists them and the objects, loads examples/data/events.jsonl into a table and runs K3's
 // DuckDB cheat-sheet queries on it, fills a vector collection and runs a filtered search,
-// then searches the pipelines' collection by text and queries their table with SQL.
+// then searches the pipelines' collection by text under a metadata filter and queries their
+// table with SQL. examples/quickstart.c and examples/python/quickstart.py make the same tour
+// through the C ABI.
 // Run: ./build.sh demo
 //
 //   k3_quickstart [DATA_DIR] [CORPUS_DIR]     (defaults: ./k3-data, ./examples/data)
@@ -352,13 +354,15 @@ int PipelineDemo(k3::Db& db, const IngestSummary& run) {
   }
 
   const std::string question = "how many days do I have to return a kettle?";
-  auto hits = db.vectors().search({.bucket = "kb-demo",
-                                   .collection = "docs",
-                                   .text = question,
-                                   .top_k = 3,
-                                   .include_content = true});
+  auto hits = db.vectors().search(
+      {.bucket = "kb-demo",
+       .collection = "docs",
+       .text = question,
+       .top_k = 3,
+       .filter = k3::VectorFilter::Eq("content_type", std::string("text/markdown")),
+       .include_content = true});
   if (!hits.ok()) return Fail(hits.status(), "text search");
-  std::printf("\ntext search \"%s\":\n", question.c_str());
+  std::printf("\ntext search \"%s\" where content_type = text/markdown:\n", question.c_str());
   for (const auto& h : hits->results[0]) {
     std::string snippet = h.text.value_or("").substr(0, 70);
     for (char& c : snippet) c = c == '\n' ? ' ' : c;
