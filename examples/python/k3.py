@@ -435,7 +435,18 @@ def methods():
 
 # ---- the handle ---------------------------------------------------------------------------------
 
-class Db:
+class _Closable:
+    """A context manager that calls close() on exit (close() must be harmless twice)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+
+class Db(_Closable):
     """An open k3 data directory (k3_db*). Use as a context manager, or call close().
 
     Options (keyword only; None keeps k3's default): create_if_missing, sync_writes,
@@ -528,13 +539,6 @@ class Db:
     @property
     def closed(self):
         return not self._handle.value
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
 
     def __del__(self):
         handle = getattr(self, "_handle", None)
@@ -791,7 +795,7 @@ def _stream_reader(source, trap):
     return read
 
 
-class Rows:
+class Rows(_Closable):
     """The rows of one query (Db.query), read through a k3 cursor: iterate for tuples of
     Python values (None, int, float, str, bytes, bool). .columns are the column names,
     .column_types their K3 types ("LONG", "STRING", ...). The cursor is released when the
@@ -846,13 +850,6 @@ class Rows:
                 pass
             finally:
                 self._lib.k3_cursor_destroy(ctypes.byref(self._cursor))
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-        return False
 
     def __del__(self):
         if getattr(self, "_cursor", None) is not None:

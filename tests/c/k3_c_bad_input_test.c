@@ -8,42 +8,13 @@
  * data is exactly what it was. Prints "N passed, M failed"; exits non-zero on failure. */
 #define _XOPEN_SOURCE 700 /* mkdtemp, nftw */
 
-#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "c_test_support.h"
 #include "k3/k3.h"
-
-static int g_passed = 0;
-static int g_failed = 0;
-static char g_dir[256] = "";
-
-static int remove_entry(const char* path, const struct stat* sb, int flag, struct FTW* ftw) {
-  (void)sb;
-  (void)flag;
-  (void)ftw;
-  return remove(path);
-}
-
-static void finish(void) {
-  printf("%d passed, %d failed\n", g_passed, g_failed);
-  if (g_dir[0] != '\0') nftw(g_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-  exit(g_failed == 0 ? 0 : 1);
-}
-
-/* Counts a pass, or prints the failure and the tally and exits 1. */
-#define CHECK(cond)                                                            \
-  do {                                                                         \
-    if (cond) {                                                                \
-      ++g_passed;                                                              \
-    } else {                                                                   \
-      ++g_failed;                                                              \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-      finish();                                                                \
-    }                                                                          \
-  } while (0)
 
 /* Largest error message a call may return, whatever the size of its input. */
 enum { kMaxErrorBytes = 4096 };
@@ -365,17 +336,12 @@ static void null_and_double_frees(k3_db* db) {
 }
 
 int main(void) {
-  char tmpl[] = "/tmp/k3-c-bad-input.XXXXXX";
   char path[300];
   k3_db* db = NULL;
   char* err = NULL;
 
-  if (mkdtemp(tmpl) == NULL) {
-    perror("mkdtemp");
-    return 1;
-  }
-  snprintf(g_dir, sizeof g_dir, "%s", tmpl);
-  snprintf(path, sizeof path, "%s/data", tmpl);
+  make_test_dir("k3-c-bad-input");
+  snprintf(path, sizeof path, "%s/data", g_dir);
 
   CHECK(k3_open(path, NULL, &db, &err) == K3_OK);
   create_data(db);

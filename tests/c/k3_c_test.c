@@ -5,7 +5,6 @@
  * Prints one line per failed check, then "N passed, M failed"; exits non-zero on failure. */
 #define _XOPEN_SOURCE 700 /* mkdtemp, nftw */
 
-#include <ftw.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -13,54 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "c_test_support.h"
 #include "k3/k3.h"
-
-static int g_passed = 0;
-static int g_failed = 0;
-static char g_dir[256] = "";
-
-/* The test's own assert: counts a pass, or prints the failure and the tally and exits 1. */
-#define CHECK(cond)                                                            \
-  do {                                                                         \
-    if (cond) {                                                                \
-      ++g_passed;                                                              \
-    } else {                                                                   \
-      ++g_failed;                                                              \
-      fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond); \
-      finish();                                                                \
-    }                                                                          \
-  } while (0)
-
-/* Checks that `expr` returns the status `want`, printing both names when it does not. */
-#define CHECK_RC(expr, want)                                                         \
-  do {                                                                               \
-    int rc_ = (expr);                                                                \
-    if (rc_ == (want)) {                                                             \
-      ++g_passed;                                                                    \
-    } else {                                                                         \
-      ++g_failed;                                                                    \
-      fprintf(stderr, "%s:%d: %s returned %s, want %s\n", __FILE__, __LINE__, #expr, \
-              k3_status_str(rc_), k3_status_str(want));                              \
-      finish();                                                                      \
-    }                                                                                \
-  } while (0)
-
-static int remove_entry(const char* path, const struct stat* sb, int flag, struct FTW* ftw) {
-  (void)sb;
-  (void)flag;
-  (void)ftw;
-  return remove(path);
-}
-
-static void cleanup_dir(void) {
-  if (g_dir[0] != '\0') nftw(g_dir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
-static void finish(void) {
-  printf("%d passed, %d failed\n", g_passed, g_failed);
-  cleanup_dir();
-  exit(g_failed == 0 ? 0 : 1);
-}
 
 /* Checks that an error message was set, then frees it. */
 static void expect_errmsg(char** err) {
@@ -1434,8 +1387,7 @@ static void test_sql(k3_db* db) {
   CHECK_RC(k3_query(db, "c-sql", "SELECT id FROM events WHERE id < 0", "null", &cursor, NULL),
            K3_INVALID_ARGUMENT);
   CHECK(cursor == NULL);
-  CHECK_RC(k3_query(db, "c-sql", "SELECT id FROM events WHERE id < 0", "[]", &cursor, NULL),
-           K3_OK);
+  CHECK_RC(k3_query(db, "c-sql", "SELECT id FROM events WHERE id < 0", "[]", &cursor, NULL), K3_OK);
   CHECK(k3_cursor_column_count(cursor) == 1);
   next_row(cursor, 0);
   k3_cursor_destroy(&cursor);
@@ -1707,12 +1659,7 @@ static void test_lifecycle(void) {
 }
 
 int main(void) {
-  char tmpl[] = "/tmp/k3-c-test.XXXXXX";
-  if (mkdtemp(tmpl) == NULL) {
-    perror("mkdtemp");
-    return 1;
-  }
-  snprintf(g_dir, sizeof g_dir, "%s", tmpl);
+  make_test_dir("k3-c-test");
   state_init(&g_letters);
   state_init(&g_broken);
   state_init(&g_weird);
