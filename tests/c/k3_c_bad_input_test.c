@@ -2,7 +2,7 @@
  * holding an object, two vectors and a table row is fed malformed, oversized and unterminated
  * input on every entry point that takes text: huge requests and names, deeply nested JSON,
  * invalid UTF-8, NULs inside lengths, wrong-typed fields, unknown methods, NULL handles and
- * double frees of handles. Every call must answer its documented code with a message of
+ * handles destroyed twice. Every call must answer its documented code with a message of
  * bounded size (never an echo of megabytes of input), nothing may crash or leak (the
  * sanitizer pass runs this with LeakSanitizer), and after each round and after a reopen the
  * data is exactly what it was. Prints "N passed, M failed"; exits non-zero on failure. */

@@ -3,6 +3,7 @@
 # - `c_api_stress`: tests/c/k3_c_stress_test.c, the C ABI from 4 threads on one k3_db;
 # - `c_api_bad_input`: tests/c/k3_c_bad_input_test.c, hostile input (huge, unterminated,
 #   deeply nested, invalid UTF-8, wrong-typed) on every entry point, with nothing lost;
+# - `c_api_coverage`: tests/c/check_coverage.sh, every function of k3.h is called by k3_c_test.c;
 # - `c_api_exports` (shared library only): tests/c/check_exports.sh, libk3.so exports only the
 #   k3_* functions of k3.h and the k3:: C++ API.
 # The programs are strict C99 against k3.h and the library; every test is labelled unit, so the
@@ -19,6 +20,10 @@ add_test(NAME c_api_bad_input COMMAND k3_c_bad_input_test)
 set_tests_properties(c_api_bad_input PROPERTIES LABELS unit TIMEOUT 600)
 add_test(NAME c_api_stress COMMAND k3_c_stress_test)
 set_tests_properties(c_api_stress PROPERTIES LABELS unit TIMEOUT 600)
+add_test(NAME c_api_coverage
+  COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/check_coverage.sh ${PROJECT_SOURCE_DIR}/include/k3/k3.h
+    ${CMAKE_CURRENT_LIST_DIR}/k3_c_test.c)
+set_tests_properties(c_api_coverage PROPERTIES LABELS unit TIMEOUT 60)
 if(K3_BUILD_SHARED)
   add_test(NAME c_api_exports
     COMMAND bash ${CMAKE_CURRENT_LIST_DIR}/check_exports.sh $<TARGET_FILE:k3>
